@@ -1,0 +1,46 @@
+# Klantgericht Werkt: every command a coach or developer needs. `make help` lists them.
+# On a fresh machine `make serve` and `make test` do all set-up themselves.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+DATE ?=
+N ?= 1000
+
+.DEFAULT_GOAL := help
+.PHONY: help install html serve publish check test browser-deps newsletter post bench clean
+
+help: ## Show this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies
+
+html: $(STAMP) ## Build the site into output/ (checks content first)
+	$(BIN)/pelican content -s pelicanconf.py -o output
+
+serve: html ## Build, serve on http://localhost:$(PORT) and rebuild + reload on every change
+	$(BIN)/python scripts/serve.py --port $(PORT)
+
+publish: $(STAMP) ## Production build (SITEURL from the environment, e.g. SITEURL=https://example.nl)
+	$(BIN)/pelican content -s publishconf.py -o output
+
+browser-deps: ## Install Debian's chromium + chromium-driver when missing (browser tests, previews)
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "Installing Debian's chromium and chromium-driver with apt-get"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+test: $(STAMP) browser-deps ## Run the whole test suite (what CI runs)
+	$(BIN)/python -m pytest
+
+clean: ## Remove build output and caches (keeps .venv)
+	rm -rf output .output-* cache .pytest_cache bench/out

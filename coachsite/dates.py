@@ -1,0 +1,38 @@
+"""Dutch dates and "today" in Europe/Amsterdam.
+
+Readers see dates like "25 november 2026". We format them with Babel's CLDR data instead of
+``strftime`` + ``setlocale``: a fresh machine has no ``nl_NL`` locale, and ``setlocale`` would
+change the whole process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+LOCALE = "nl_NL"
+
+
+def nl_date(value: dt.date | dt.datetime, pattern: str = "d MMMM y") -> str:
+    """Format a date the Dutch way: ``25 november 2026`` (CLDR pattern, Babel)."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(AMSTERDAM)
+        value = value.date()
+    return format_date(value, pattern, locale=LOCALE)
+
+
+def nl_month(value: dt.date | dt.datetime) -> str:
+    """``november 2026``: month and year, for archive headings and newsletter subjects."""
+    return nl_date(value, "LLLL y")
+
+
+def today(now: dt.datetime | None = None) -> dt.date:
+    """Today's date in Amsterdam; pass ``now`` (aware) to make callers deterministic."""
+    now = now or dt.datetime.now(tz=AMSTERDAM)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(AMSTERDAM).date()

@@ -1,0 +1,1 @@
+"""The monthly newsletter: schedule -> select -> render -> archive -> send."""

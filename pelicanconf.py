@@ -1,0 +1,208 @@
+"""Pelican settings for the development build (``make html`` / ``make serve``).
+
+Plain Python, read by Pelican and by the newsletter scripts alike, so there is one
+source of truth. ``publishconf.py`` imports everything from here and overrides what
+differs in production.
+"""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+# --- The site -------------------------------------------------------------------
+AUTHOR = "Marieke Jansen"
+SITENAME = "Klantgericht Werkt"
+SITESUBTITLE = "Praktische tips voor klantgerichte teams"
+SITEURL = ""  # empty for local previews: links stay relative to http://localhost:8000
+# The address of the live site. Canonical links, feeds, share links and newsletter links always
+# point here, also in a local preview. Override with the environment variable SITEURL.
+PUBLIC_SITEURL = os.environ.get("SITEURL", "https://www.klantgerichtwerkt.nl").rstrip("/")
+SITELOGO = "images/logo.svg"
+PATH = "content"
+THEME = str(ROOT / "theme")
+OUTPUT_PATH = "output"
+TIMEZONE = "Europe/Amsterdam"
+DEFAULT_LANG = "nl"
+DEFAULT_DATE_FORMAT = "%Y-%m-%d"  # not shown to readers: templates use the |nl_date filter
+DEFAULT_PAGINATION = 12
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/pagina/{number}/", "{base_name}/pagina/{number}/index.html"),
+)
+SUMMARY_MAX_LENGTH = 40
+TYPOGRIFY = False
+
+HOME_INTRO = (
+    "Tips die je morgen kunt gebruiken: over hybride werken, regelruimte en vertrouwen, "
+    "eerlijk verwachtingsmanagement en klantbeleving. Voor iedereen die klanten elke dag een beetje beter helpt."
+)
+MENU_PAGES = ["over", "nieuwsbrief", "contact"]
+FOOTER_PAGES = ["over", "nieuwsbrief", "contact", "privacy"]
+PRIVACY_URL = "privacy/"
+
+# No inline scripts, nothing from other hosts. ('wasm-unsafe-eval' lets the search index run.)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self' https:; base-uri 'self'; object-src 'none'"
+)
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+
+# --- Themes (Pelican categories) ----------------------------------------------------
+# The four themes of the site, in the order they are shown. Each post's `Category:` must
+# be one of these names; `intro` is shown at the top of the theme hub page.
+THEMES = [
+    {
+        "name": "Hybride werken",
+        "description": "Thuis, op kantoor of allebei: zo houd je je team verbonden en je klanten goed geholpen.",
+        "intro": (
+            "Na jaren thuiswerken wil niet iedereen zomaar terug naar kantoor. Dat hoeft ook niet "
+            "altijd, zolang je klant er niets van merkt. In deze artikelen lees je hoe je het "
+            "gesprek aangaat met medewerkers die liever thuisblijven, hoe je live klantcontact en "
+            "rustig denkwerk slim verdeelt, en hoe je het teamgevoel levend houdt als je elkaar "
+            "minder ziet. Met voorbeelden uit teams die er een werkbare vorm voor vonden."
+        ),
+    },
+    {
+        "name": "Regelruimte en vertrouwen",
+        "description": "Minder regels, meer vertrouwen: geef je mensen de ruimte om klanten echt te helpen.",
+        "intro": (
+            "Elke regel had ooit een goede reden, maar samen zorgen ze er vaak voor dat "
+            "medewerkers niet meer zelf durven beslissen. Dat kost klanten geduld en kost je team "
+            "plezier. Hier lees je hoe je stuurt op gedeelde waarden in plaats van op "
+            "protocollen, hoe klanteigenaarschap werkt zonder eindeloos doorverbinden en wat een "
+            "klein klantbudget kan doen. Praktische stappen voor leidinggevenden die hun mensen "
+            "meer mandaat willen geven."
+        ),
+    },
+    {
+        "name": "Verwachtingsmanagement",
+        "description": "Durf te zeggen wat wel en niet kan. Zo voorkom je klachten en bouw je aan vertrouwen.",
+        "intro": (
+            "\"Dat regelen we wel\" klinkt vriendelijk, maar leidt vaak tot teleurstelling. Een "
+            "klant waardeert eerlijkheid meer dan een belofte die je niet waarmaakt. In deze "
+            "artikelen lees je hoe je op tijd aankaart dat iets anders loopt, hoe je een klant "
+            "laat meekiezen en hoe je nee zegt zonder de relatie te beschadigen. Zo voorkom je "
+            "klachten, onzekerheid in je team en verloop dat je geld en goede naam kost."
+        ),
+    },
+    {
+        "name": "Klantbeleving",
+        "description": "Elk contactmoment telt. Over de mensen die je merk dragen en klanten fan maken.",
+        "intro": (
+            "Klanten onthouden niet je folder, maar hoe ze geholpen werden. Daarom draait "
+            "klantbeleving om je medewerkers: zij bepalen bij elk contact of een klant tevreden "
+            "weggaat of fan wordt. Hier lees je hoe je frontlinie meedenkt over beleid, hoe je "
+            "mensen mandaat geeft om een slechte ervaring direct om te buigen en waarom "
+            "persoonlijke aandacht soms belangrijker is dan een korte gespreksduur. Met "
+            "herkenbare voorbeelden uit de dagelijkse praktijk."
+        ),
+    },
+]
+
+# Short bios shown on author pages and under articles.
+AUTHOR_BIOS = {
+    "Marieke Jansen": (
+        "Coach en trainer voor dienstverlenende teams. Werkte jarenlang in klantcontact en als teamleider, en helpt nu teams door heel Nederland klantgerichter te werken."
+    ),
+    "Ruben Bakker": (
+        "Organisatieadviseur die bedrijven helpt een vorm van hybride werken te vinden die werkt voor medewerkers én klanten."
+    ),
+    "Samira El Amrani": (
+        "Onderzoeker klantbeleving. Ze brengt in kaart wat klanten echt belangrijk vinden en vertaalt dat naar de werkvloer."
+    ),
+}
+
+# Tags must come from this file (one per line); `make check` enforces it.
+TAG_VOCABULARY_FILE = str(ROOT / "tags.txt")
+
+# --- URLs: Dutch, readable, stable (slug = file name) -----------------------------------
+SLUGIFY_SOURCE = "basename"
+ARTICLE_URL = "{slug}/"
+ARTICLE_SAVE_AS = "{slug}/index.html"
+DRAFT_URL = ""  # drafts are never published, not even at a hidden URL
+DRAFT_SAVE_AS = ""
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+CATEGORY_URL = "thema/{slug}/"
+CATEGORY_SAVE_AS = "thema/{slug}/index.html"
+CATEGORIES_URL = "themas/"
+CATEGORIES_SAVE_AS = "themas/index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = "tag/{slug}/index.html"
+TAGS_URL = "tags/"
+TAGS_SAVE_AS = "tags/index.html"
+AUTHOR_URL = "auteur/{slug}/"
+AUTHOR_SAVE_AS = "auteur/{slug}/index.html"
+AUTHORS_URL = "auteurs/"
+AUTHORS_SAVE_AS = "auteurs/index.html"
+ARCHIVES_URL = "archief/"
+ARCHIVES_SAVE_AS = "archief/index.html"
+YEAR_ARCHIVE_SAVE_AS = ""
+MONTH_ARCHIVE_SAVE_AS = ""
+DAY_ARCHIVE_SAVE_AS = ""
+DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives"]
+
+# --- Feeds ---------------------------------------------------------------------------
+FEED_DOMAIN = PUBLIC_SITEURL
+FEED_ALL_ATOM = "feeds/alles.atom.xml"
+CATEGORY_FEED_ATOM = "feeds/thema-{slug}.atom.xml"
+FEED_ALL_RSS = None
+CATEGORY_FEED_RSS = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+FEED_MAX_ITEMS = 50
+RSS_FEED_SUMMARY_ONLY = False
+
+# --- Static files ------------------------------------------------------------------------
+STATIC_PATHS = ["images"]
+TEMPLATE_PAGES = {"extra/robots.txt": "robots.txt"}  # a template, so it names PUBLIC_SITEURL
+ARTICLE_EXCLUDES = ["pages", "images", "extra"]
+
+# --- Markdown --------------------------------------------------------------------------
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.toc": {"permalink": False},
+        "markdown.extensions.meta": {},
+        "markdown.extensions.smarty": {
+            "substitutions": {
+                "left-double-quote": "&ldquo;",
+                "right-double-quote": "&rdquo;",
+            }
+        },
+    },
+    "output_format": "html5",
+}
+
+# --- Plugins ----------------------------------------------------------------------------
+PLUGIN_PATHS = [str(ROOT / "plugins")]
+PLUGINS = [
+    "pelican.plugins.sitemap",  # sitemap.xml
+    "pelican.plugins.neighbors",  # previous/next article links
+    "dutch_dates",  # |nl_date filter with Babel, never the system locale
+    "article_extras",  # reading time, tip anchors, share links, related posts
+]
+
+SITEMAP = {
+    "format": "xml",
+    "priorities": {"articles": 0.8, "indexes": 0.5, "pages": 0.5},
+    "changefreqs": {"articles": "monthly", "indexes": "weekly", "pages": "monthly"},
+    "exclude": ["tag/", "tags/", "archief/", "auteurs/", "themas/", "404"],
+}
+
+RELATED_POSTS_MAX = 3
+READING_WORDS_PER_MINUTE = 200
+
+# --- Newsletter ----------------------------------------------------------------------
+NEWSLETTER_TAG = "nieuwsbrief"
+NEWSLETTER_MAX_POSTS = 5
+# Where the sign-up form posts to: your mailing provider's subscribe URL.
+NEWSLETTER_SIGNUP_ACTION = "https://nieuwsbrief.klantgerichtwerkt.nl/aanmelden"
+CONTACT_EMAIL = "marieke@klantgerichtwerkt.nl"
+
+# --- Caching: speeds up `make serve` rebuilds ---------------------------------------
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False
+DELETE_OUTPUT_DIRECTORY = True

@@ -1,0 +1,175 @@
+"""Everything an article page shows beyond Pelican's defaults, computed once so templates only present.
+
+Per article it sets:
+
+- ``reading_time``: minutes, at ``READING_WORDS_PER_MINUTE`` (default 200), at least 1;
+- ``tips``: the numbered tips (``## 1. …`` headings) as ``Tip(number, title, anchor)``;
+- ``image_path`` / ``image_url``: the ``Image:`` metadata resolved to a site path / absolute URL;
+- ``public_url``: the absolute URL on ``PUBLIC_SITEURL``;
+- ``share_links``: LinkedIn, e-mail and WhatsApp as plain links (no third-party scripts);
+- ``related``: up to ``RELATED_POSTS_MAX`` (default 3) other articles, by shared tags (ignoring
+  ``NEWSLETTER_TAG``), then same theme, newest first;
+- ``jsonld``: a schema.org ``Article`` dict for the page's JSON-LD block.
+
+For the whole site it adds ``THEME_HUBS`` and ``ARCHIVE_MONTHS`` to the template context: the themes from ``THEMES``
+(name, description, intro) in that order, each with its Pelican category and articles, and sets
+``bio`` on each author from ``AUTHOR_BIOS``.
+
+Settings: ``PUBLIC_SITEURL``, ``THEMES``, ``AUTHOR_BIOS``, ``READING_WORDS_PER_MINUTE``,
+``RELATED_POSTS_MAX``, ``NEWSLETTER_TAG``, ``SITENAME``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import namedtuple
+from urllib.parse import quote
+
+from pelican import signals
+
+Tip = namedtuple("Tip", "number title anchor")
+
+TIP_HEADING = re.compile(r'<h2 id="(?P<anchor>[^"]+)">\s*(?P<number>\d+)\.\s*(?P<title>.*?)</h2>', re.S)
+TAG_RE = re.compile(r"<[^>]+>")
+WORD_RE = re.compile(r"\w+")
+
+
+def plain_text(html: str) -> str:
+    """Text of an HTML fragment, for word counts and meta descriptions."""
+    from html import unescape
+
+    return " ".join(unescape(TAG_RE.sub(" ", html)).split())
+
+
+def find_tips(html: str) -> list[Tip]:
+    return [
+        Tip(int(m["number"]), plain_text(m["title"]), m["anchor"]) for m in TIP_HEADING.finditer(html)
+    ]
+
+
+def resolve_image(value: str | None) -> str | None:
+    """``{static}/images/x.svg``, ``/images/x.svg`` or ``images/x.svg`` -> ``images/x.svg``."""
+    if not value:
+        return None
+    for prefix in ("{static}", "{filename}", "{attach}"):
+        if value.startswith(prefix):
+            value = value[len(prefix):]
+    return value.lstrip("/")
+
+
+def share_links(title: str, url: str) -> list[dict]:
+    return [
+        {
+            "name": "LinkedIn",
+            "label": "Deel op LinkedIn",
+            "href": "https://www.linkedin.com/sharing/share-offsite/?url=" + quote(url, safe=""),
+        },
+        {
+            "name": "E-mail",
+            "label": "Deel via e-mail",
+            "href": "mailto:?subject=" + quote(title, safe="") + "&body=" + quote(f"{title}\n{url}", safe=""),
+        },
+        {
+            "name": "WhatsApp",
+            "label": "Deel via WhatsApp",
+            "href": "https://wa.me/?text=" + quote(f"{title} {url}", safe=""),
+        },
+    ]
+
+
+def related_articles(article, articles, newsletter_tag: str, limit: int) -> list:
+    """Articles that share tags (the newsletter tag says nothing about the topic), then the same theme."""
+    own_tags = {t.name for t in getattr(article, "tags", [])} - {newsletter_tag}
+    scored = []
+    for other in articles:
+        if other is article:
+            continue
+        shared = own_tags & {t.name for t in getattr(other, "tags", [])}
+        score = 2 * len(shared) + (1 if other.category == article.category else 0)
+        if score:
+            scored.append((score, other.date, other))
+    scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    return [other for _, _, other in scored[:limit]]
+
+
+def article_jsonld(article, settings) -> dict:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": article.title,
+        "description": article.summary_text,
+        "inLanguage": "nl",
+        "datePublished": article.date.isoformat(),
+        "dateModified": getattr(article, "modified", article.date).isoformat(),
+        "author": [{"@type": "Person", "name": a.name} for a in article.authors],
+        "publisher": {"@type": "Organization", "name": settings["SITENAME"]},
+        "mainEntityOfPage": article.public_url,
+        "articleSection": article.category.name,
+        "keywords": [t.name for t in getattr(article, "tags", [])],
+    }
+    if article.image_url:
+        data["image"] = article.image_url
+    return data
+
+
+def enrich(generator):
+    settings = generator.settings
+    site = settings.get("PUBLIC_SITEURL", "").rstrip("/")
+    per_minute = settings.get("READING_WORDS_PER_MINUTE", 200)
+    newsletter_tag = settings.get("NEWSLETTER_TAG", "nieuwsbrief")
+    limit = settings.get("RELATED_POSTS_MAX", 3)
+    everything = list(generator.articles) + list(generator.drafts)
+    for article in everything:
+        # The raw reader output: ``article.content`` would resolve {filename} links (and memoize
+        # the result) before the pages are known.
+        html = article._content
+        words = len(WORD_RE.findall(plain_text(html)))
+        article.word_count = words
+        article.reading_time = max(1, math.ceil(words / per_minute))
+        article.tips = find_tips(html)
+        article.summary_text = plain_text(getattr(article, "_summary", "") or html)[:300]
+        article.public_url = f"{site}/{article.url}"
+        article.image_path = resolve_image(article.metadata.get("image"))
+        article.image_url = f"{site}/{article.image_path}" if article.image_path else None
+        article.image_alt = article.metadata.get("imagealt", "")
+        article.share_links = share_links(article.title, article.public_url)
+        article.related = related_articles(article, generator.articles, newsletter_tag, limit)
+        article.jsonld = article_jsonld(article, settings)
+
+    bios = settings.get("AUTHOR_BIOS", {})
+    for author, _ in generator.authors:
+        author.bio = bios.get(author.name, "")
+
+    by_name = dict(generator.categories)
+    hubs = []
+    for theme in settings.get("THEMES", []):
+        category = next((c for c in by_name if c.name == theme["name"]), None)
+        hubs.append({**theme, "category": category, "articles": by_name.get(category, [])})
+        if category is not None:
+            category.description = theme.get("description", "")
+            category.intro = theme.get("intro", "")
+    generator.context["THEME_HUBS"] = hubs
+    generator.context["ARCHIVE_MONTHS"] = archive_months(generator.articles)
+
+
+def archive_months(articles) -> list[dict]:
+    """Articles grouped per month, newest first, for the archive page."""
+    months: dict[str, dict] = {}
+    for article in sorted(articles, key=lambda a: a.date, reverse=True):
+        key = article.date.strftime("%Y-%m")
+        months.setdefault(key, {"key": key, "date": article.date, "articles": []})["articles"].append(article)
+    return list(months.values())
+
+
+def enrich_page(page):
+    """Pages get the same absolute URL and plain summary as articles (for canonical and meta tags)."""
+    settings = page.settings
+    if type(page).__name__ != "Page":
+        return
+    page.public_url = f"{settings.get('PUBLIC_SITEURL', '').rstrip('/')}/{page.url}"
+
+
+def register():
+    signals.article_generator_finalized.connect(enrich)
+    signals.content_object_init.connect(enrich_page)
