@@ -1,0 +1,65 @@
+"""Shared fixtures: one real Pelican build of the project's own content per test session."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from coachsite.site import build_site, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def settings():
+    return load_settings(ROOT / "pelicanconf.py")
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The site built from content/ into a temporary folder (never the coach's output/)."""
+    out = tmp_path_factory.mktemp("site")
+    build_site(ROOT / "pelicanconf.py", out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def published_site(tmp_path_factory) -> Path:
+    """The production build (``make publish``): absolute URLs in feeds and sitemap."""
+    out = tmp_path_factory.mktemp("published")
+    build_site(ROOT / "publishconf.py", out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def soup_of(site):
+    @functools.lru_cache(maxsize=None)
+    def parse(relative: str) -> BeautifulSoup:
+        path = site / relative
+        if path.is_dir():
+            path = path / "index.html"
+        return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+    return parse
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+
+@pytest.fixture(scope="session")
+def served_site(site):
+    """The built site on http://127.0.0.1:<free port>/, as a browser would see it."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
