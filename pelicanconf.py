@@ -31,6 +31,7 @@ PAGINATION_PATTERNS = (
     (2, "{base_name}/pagina/{number}/", "{base_name}/pagina/{number}/index.html"),
 )
 SUMMARY_MAX_LENGTH = 40
+WITH_FUTURE_DATES = False  # a post dated in the future waits (as a draft) until a build on or after that day
 TYPOGRIFY = False
 
 HOME_INTRO = (
@@ -183,6 +184,8 @@ PLUGINS = [
     "pelican.plugins.neighbors",  # previous/next article links
     "dutch_dates",  # |nl_date filter with Babel, never the system locale
     "article_extras",  # reading time, tip anchors, share links, related posts
+    "email_images",  # PNG copies of SVG images for the newsletter (mail clients show no SVG)
+    "newsletter_archive",  # web copies of built issues at /nieuwsbrief/YYYY-MM-DD/
 ]
 
 SITEMAP = {
@@ -201,6 +204,10 @@ NEWSLETTER_MAX_POSTS = 5
 # Where the sign-up form posts to: your mailing provider's subscribe URL.
 NEWSLETTER_SIGNUP_ACTION = "https://nieuwsbrief.klantgerichtwerkt.nl/aanmelden"
 CONTACT_EMAIL = "marieke@klantgerichtwerkt.nl"
+
+# Mail clients show no SVG: the build writes PNG copies of SVG article images at this width.
+EMAIL_IMAGE_WIDTH = 1200
+NEWSLETTER_DIR = str(ROOT / "newsletters")
 
 # --- Caching: speeds up `make serve` rebuilds ---------------------------------------
 CACHE_CONTENT = False

@@ -10,8 +10,19 @@ from pelican import Pelican
 from pelican.generators import ArticlesGenerator
 
 
+def resolve_image(value: str | None) -> str | None:
+    """``Image:`` metadata -> a path inside content/ and the site: ``{static}/images/x.svg`` -> ``images/x.svg``."""
+    if not value:
+        return None
+    for prefix in ("{static}", "{filename}", "{attach}"):
+        if value.startswith(prefix):
+            value = value[len(prefix) :]
+    return value.lstrip("/")
+
+
 def read_articles(settings: dict) -> ArticlesGenerator:
     """Run Pelican's article generator (readers + plugins) and return it, nothing written."""
+    settings = {**settings, "EMAIL_IMAGES_WRITE": False}
     Pelican(settings)  # registers the plugins' signal handlers
     context = settings.copy()
     context.update(generated_content={}, static_links=set(), static_content={}, localsiteurl=settings["SITEURL"])

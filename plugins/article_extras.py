@@ -28,6 +28,8 @@ from urllib.parse import quote
 
 from pelican import signals
 
+from coachsite.content import resolve_image
+
 Tip = namedtuple("Tip", "number title anchor")
 
 TIP_HEADING = re.compile(r'<h2 id="(?P<anchor>[^"]+)">\s*(?P<number>\d+)\.\s*(?P<title>.*?)</h2>', re.S)
@@ -46,16 +48,6 @@ def find_tips(html: str) -> list[Tip]:
     return [
         Tip(int(m["number"]), plain_text(m["title"]), m["anchor"]) for m in TIP_HEADING.finditer(html)
     ]
-
-
-def resolve_image(value: str | None) -> str | None:
-    """``{static}/images/x.svg``, ``/images/x.svg`` or ``images/x.svg`` -> ``images/x.svg``."""
-    if not value:
-        return None
-    for prefix in ("{static}", "{filename}", "{attach}"):
-        if value.startswith(prefix):
-            value = value[len(prefix):]
-    return value.lstrip("/")
 
 
 def share_links(title: str, url: str) -> list[dict]:

@@ -1,0 +1,55 @@
+"""Web copies of the built newsletter issues, in the site's own theme.
+
+Reads every ``NEWSLETTER_DIR/YYYY-MM-DD/issue.json`` (written by ``scripts/newsletter.py build``),
+writes ``nieuwsbrief/YYYY-MM-DD/index.html`` with the template ``newsletter_issue.html``, and puts
+``NEWSLETTER_ISSUES`` (newest first, each with ``url``) in the context for the Nieuwsbrief page.
+
+Settings: ``NEWSLETTER_DIR`` (default ``newsletters`` next to the content folder).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from markupsafe import Markup
+from pelican import signals
+from pelican.generators import Generator
+
+from coachsite.newsletter.archive import list_issues
+
+
+class NewsletterArchiveGenerator(Generator):
+    def generate_context(self):
+        root = Path(self.settings.get("NEWSLETTER_DIR") or Path(self.settings["PATH"]).parent / "newsletters")
+        issues = []
+        for record in reversed(list_issues(root)):
+            data = dict(record.data)
+            data["date"] = record.date
+            data["url"] = f"nieuwsbrief/{record.date.isoformat()}/"
+            data["intro_html"] = Markup(data.get("intro_html", ""))  # the coach's own Markdown, rendered at build
+            data["posts"] = [
+                {**post, "date": dt.datetime.fromisoformat(post["date"])} for post in data.get("posts", [])
+            ]
+            issues.append(data)
+        self.context["NEWSLETTER_ISSUES"] = issues
+
+    def generate_output(self, writer):
+        template = self.get_template("newsletter_issue")
+        for issue in self.context["NEWSLETTER_ISSUES"]:
+            writer.write_file(
+                issue["url"] + "index.html",
+                template,
+                self.context,
+                issue=issue,
+                relative_urls=self.settings["RELATIVE_URLS"],
+                url=issue["url"],
+            )
+
+
+def get_generators(pelican):
+    return NewsletterArchiveGenerator
+
+
+def register():
+    signals.get_generators.connect(get_generators)
