@@ -209,3 +209,21 @@ def test_skip_link_and_landmarks(soup_of):
     skip = soup.find("a", class_="skip-link")
     assert skip["href"] == "#inhoud" and soup.find("main", id="inhoud")
     assert soup.find("header") and soup.find("footer") and soup.find("nav")
+
+
+def test_newsletter_web_archive(site, soup_of):
+    issues = sorted(p.parent.name for p in (site / "nieuwsbrief").glob("*/index.html"))
+    assert "2026-11-25" in issues
+    page = soup_of("nieuwsbrief/2026-11-25")
+    assert page.h1.get_text(strip=True).startswith("Tips van november:")
+    assert "25 november 2026" in page.select_one(".meta").get_text()
+    assert {a["href"] for a in page.select(".card-title a")} >= {"/van-klacht-naar-vertrouwen/"}
+    listed = [a["href"] for a in soup_of("nieuwsbrief").select(".issues a")]
+    assert "/nieuwsbrief/2026-11-25/" in listed
+
+
+def test_email_png_copies_of_svg_images(site, articles):
+    for article in articles:
+        if article.image_path and article.image_path.endswith(".svg"):
+            png = site / "images" / "email" / (article.image_path.rsplit("/", 1)[-1][:-4] + ".png")
+            assert png.read_bytes()[:4] == b"\x89PNG", png
