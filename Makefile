@@ -10,7 +10,7 @@ DATE ?=
 N ?= 1000
 
 .DEFAULT_GOAL := help
-.PHONY: help install html serve publish check test browser-deps newsletter post bench clean
+.PHONY: help install html check post serve publish test browser-deps newsletter bench clean
 
 help: ## Show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,14 +23,20 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies
 
-html: $(STAMP) ## Build the site into output/ (checks content first)
-	$(BIN)/pelican content -s pelicanconf.py -o output
+html: $(STAMP) ## Check content, build the site and swap it into output/ (a failed build changes nothing)
+	$(BIN)/python scripts/build.py
+
+check: $(STAMP) ## Check every post and page; problems as path:line: message
+	$(BIN)/python scripts/build.py --check-only
+
+post: $(STAMP) ## Start a draft: make post TITLE="Mijn tip" CATEGORY="Klantbeleving"
+	$(BIN)/python scripts/new_post.py --title "$(TITLE)" --category "$(CATEGORY)"
 
 serve: html ## Build, serve on http://localhost:$(PORT) and rebuild + reload on every change
 	$(BIN)/python scripts/serve.py --port $(PORT)
 
 publish: $(STAMP) ## Production build (SITEURL from the environment, e.g. SITEURL=https://example.nl)
-	$(BIN)/pelican content -s publishconf.py -o output
+	$(BIN)/python scripts/build.py --config publishconf.py
 
 browser-deps: ## Install Debian's chromium + chromium-driver when missing (browser tests, previews)
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \

@@ -1,0 +1,95 @@
+"""Builds that cannot half-fail: check, build elsewhere, then swap into ``output/``.
+
+Pelican empties its output folder before writing, so a failing build would leave a broken site.
+Here the content is checked first, the site is built into a sibling temporary folder, every
+post-build step (search index) runs there, and only a complete build replaces ``output/``.
+Pelican warnings that mean lost content (unknown template variable, skipped post, duplicate
+slug, unresolved link) fail the build instead of scrolling past.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from coachsite.checks import Problem, check_content
+from coachsite.site import build_site, load_settings
+
+
+class BuildError(Exception):
+    def __init__(self, message: str, details: list[str] | None = None):
+        super().__init__(message)
+        self.details = details or []
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    seconds: float
+    settings: dict
+    steps: list[str] = field(default_factory=list)
+
+
+class _Collector(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def check(config: Path) -> list[Problem]:
+    settings = load_settings(config)
+    return check_content(Path(settings["PATH"]), settings)
+
+
+def swap_into_place(built: Path, output: Path) -> None:
+    """Replace ``output`` by ``built`` with two renames on the same file system."""
+    old = output.with_name(f".output-old-{os.getpid()}")
+    if output.exists():
+        os.replace(output, old)
+    os.replace(built, output)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build(
+    config: Path,
+    output: Path,
+    *,
+    run_checks: bool = True,
+    after: list[Callable[[Path, dict], str]] | None = None,
+    **override,
+) -> BuildResult:
+    """Check, build into a temporary sibling of ``output``, run ``after`` steps, then swap."""
+    started = time.perf_counter()
+    output = Path(output).resolve()
+    if run_checks:
+        problems = check(config)
+        if problems:
+            raise BuildError(f"{len(problems)} problem(s) in content/; the site was not rebuilt", [str(p) for p in problems])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".output-tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    collector = _Collector()
+    pelican_logger = logging.getLogger("pelican")
+    pelican_logger.addHandler(collector)
+    try:
+        try:
+            settings = build_site(config, tmp, **override)
+        except Exception as error:  # Pelican raises plain exceptions for template and reader errors
+            raise BuildError(f"Pelican failed: {error}") from error
+        finally:
+            pelican_logger.removeHandler(collector)
+        if collector.messages:
+            raise BuildError("Pelican warned about lost content; the site was not rebuilt", collector.messages)
+        steps = [step(tmp, settings) for step in (after or [])]
+        swap_into_place(tmp, output)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return BuildResult(output=output, seconds=time.perf_counter() - started, settings=settings, steps=steps)
