@@ -44,8 +44,8 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def check(config: Path) -> list[Problem]:
-    settings = load_settings(config)
+def check(config: Path, **override) -> list[Problem]:
+    settings = load_settings(config, **override)
     return check_content(Path(settings["PATH"]), settings)
 
 
@@ -70,7 +70,7 @@ def build(
     started = time.perf_counter()
     output = Path(output).resolve()
     if run_checks:
-        problems = check(config)
+        problems = check(config, **override)
         if problems:
             raise BuildError(f"{len(problems)} problem(s) in content/; the site was not rebuilt", [str(p) for p in problems])
     output.parent.mkdir(parents=True, exist_ok=True)

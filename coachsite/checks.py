@@ -7,6 +7,7 @@ These checks run before every build (``make html``) and on their own (``make che
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import functools
 import re
@@ -51,6 +52,7 @@ class Source:
     body_start: int
     lines: list[str]
     slug: str = ""
+    lost: frozenset = frozenset()
     markdown_config: dict | None = None
 
     @functools.cached_property
@@ -85,6 +87,7 @@ def read_source(path: Path, root: Path, kind: str, problems: list[Problem]) -> S
         return None
     lines = text.splitlines()
     meta: dict[str, tuple[int, str]] = {}
+    lost: set[str] = set()  # keys after a line that ended the metadata block
     last_key, number = None, 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -98,18 +101,23 @@ def read_source(path: Path, root: Path, kind: str, problems: list[Problem]) -> S
         elif more and last_key:
             meta[last_key] = (meta[last_key][0], f"{meta[last_key][1]} {more['value'].strip()}")
         else:
+            first_word = line.split(maxsplit=1)[0].lower() if line.strip() else ""
             if LOOKS_LIKE_META.match(line) and line[:1].isspace():
-                why = "starts with a tab or spaces; metadata lines start at the left margin"
+                why = "this line starts with a tab or spaces; metadata lines start at the left margin"
+            elif first_word in ARTICLE_KEYS | PAGE_KEYS:
+                why = f"missing ':' after '{line.split()[0]}'?"
             else:
-                why = "is not a 'Key: value' line; put a blank line between the metadata and the text"
-            problems.append(Problem(rel, number, f"the metadata stops here: this line {why}"))
+                why = "this line is not a 'Key: value' line; put a blank line between the metadata and the text"
+            problems.append(Problem(rel, number, f"the metadata stops here ({why}); the lines below it are read as text"))
+            lost.update(m["key"].lower() for m in map(META_RE.match, lines[number - 1 :]) if m)
+            lost.add(first_word)
             break
     else:
         number += 1
     if not any(l.strip() for l in lines[number:]):
         problems.append(Problem(rel, number, "there is no text after the metadata"))
     slug = meta.get("slug", (0, path.stem))[1] or path.stem
-    return Source(path, rel, kind, meta, number, lines, slug)
+    return Source(path, rel, kind, meta, number, lines, slug, lost=frozenset(lost))
 
 
 def check_metadata(src: Source, settings: dict, vocabulary: set[str], problems: list[Problem]) -> None:
@@ -117,18 +125,27 @@ def check_metadata(src: Source, settings: dict, vocabulary: set[str], problems: 
     known = ARTICLE_KEYS if src.kind == "article" else PAGE_KEYS
     for key, (line, value) in src.meta.items():
         if key not in known:
-            add(line, f"unknown metadata '{key.capitalize()}'{suggestion(key, known)}: Pelican would ignore it")
+            close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0].capitalize()}'?)" if close else ""
+            add(line, f"unknown metadata '{key.capitalize()}'{hint}: Pelican would ignore it")
         if key in ("title", "summary", "tags", "authors", "category", "imagealt") and HTML_RE.search(value):
             add(line, f"{key.capitalize()} contains HTML ('{HTML_RE.search(value)[0]}'); write plain text")
     for key in REQUIRED[src.kind]:
-        if not src.meta.get(key, (0, ""))[1]:
+        if key not in src.lost and not src.meta.get(key, (0, ""))[1]:
             add(src.meta.get(key, (1, ""))[0], f"'{key.capitalize()}:' is missing or empty")
     if "date" in src.meta and src.meta["date"][1]:
         line, value = src.meta["date"]
         try:
             get_date(value)
-        except (ValueError, OverflowError) as error:
-            add(line, f"Date '{value}' is not a valid date ({error}); write it like 2026-11-25 09:00")
+        except (ValueError, OverflowError):
+            parts = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})", value)
+            reason = "not a date"
+            if parts:
+                try:
+                    dt.date(*map(int, parts.groups()))
+                except ValueError as error:
+                    reason = f"not a valid date: {error}"
+            add(line, f"Date '{value}' is {reason}; write it like 2026-11-25 09:00")
     if "status" in src.meta and src.meta["status"][1].lower() not in STATUSES:
         line, value = src.meta["status"]
         add(line, f"Status '{value}' is not one of {', '.join(STATUSES)}{suggestion(value.lower(), STATUSES)}")
@@ -140,7 +157,7 @@ def check_metadata(src: Source, settings: dict, vocabulary: set[str], problems: 
         add(line, f"Category '{category}' is not one of the themes: {', '.join(themes)}{suggestion(category, themes)}")
     line, tags = src.meta.get("tags", (0, ""))
     for tag in filter(None, (t.strip() for t in tags.split(","))):
-        if tag not in vocabulary:
+        if tag not in vocabulary and not HTML_RE.search(tag):
             add(line, f"tag '{tag}' is not in tags.txt{suggestion(tag, vocabulary)}; add it there first if it is new")
     line, summary = src.meta.get("summary", (0, ""))
     if len(summary) > MAX_SUMMARY_CHARS:
@@ -202,11 +219,13 @@ def check_content(root: Path, settings: dict) -> list[Problem]:
             check_metadata(src, settings, vocabulary, problems)
             src.markdown_config = settings.get("MARKDOWN", {}).get("extension_configs", {})
             sources.append(src)
-    seen: dict[str, Source] = {}
+    by_slug: dict[str, list[Source]] = {}
     for src in sources:
-        if src.slug in seen:
-            problems.append(Problem(src.rel, src.meta.get("slug", (1, ""))[0], f"slug '{src.slug}' is already used by {seen[src.slug].rel}; rename the file or set 'Slug:'"))
-        seen.setdefault(src.slug, src)
+        by_slug.setdefault(src.slug, []).append(src)
+    for same in (group for group in by_slug.values() if len(group) > 1):
+        for src in same:
+            others = ", ".join(o.rel for o in same if o is not src)
+            problems.append(Problem(src.rel, src.meta.get("slug", (1, ""))[0], f"slug '{src.slug}' is also used by {others}; rename one file or set 'Slug:'"))
     subs = settings.get("SLUG_REGEX_SUBSTITUTIONS", [])
     site_urls = {f"/{s.slug}/" for s in sources} | {"/", "/themas/", "/tags/", "/auteurs/", "/archief/", "/zoeken/", "/tips/"}
     site_urls |= {f"/thema/{slugify(t['name'], regex_subs=subs)}/" for t in settings.get("THEMES", [])}

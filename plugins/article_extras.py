@@ -154,14 +154,25 @@ def archive_months(articles) -> list[dict]:
     return list(months.values())
 
 
-def enrich_page(page):
-    """Pages get the same absolute URL and plain summary as articles (for canonical and meta tags)."""
-    settings = page.settings
-    if type(page).__name__ != "Page":
-        return
-    page.public_url = f"{settings.get('PUBLIC_SITEURL', '').rstrip('/')}/{page.url}"
+EXTERNAL_LINK = re.compile(r'<a href="(https?://[^"]+)"(?![^>]*\brel=)')
+
+
+def mark_external_links(html: str, site: str) -> str:
+    """``rel="noopener noreferrer"`` on links to other sites: they get no handle on our page."""
+    return EXTERNAL_LINK.sub(
+        lambda m: m[0] if site and m[1].startswith(site) else f'{m[0]} rel="noopener noreferrer"', html
+    )
+
+
+def on_content_init(content):
+    """Pages get an absolute URL (canonical, OpenGraph); every text gets its external links marked."""
+    site = content.settings.get("PUBLIC_SITEURL", "").rstrip("/")
+    if getattr(content, "_content", None):
+        content._content = mark_external_links(content._content, site)
+    if type(content).__name__ == "Page":
+        content.public_url = f"{site}/{content.url}"
 
 
 def register():
     signals.article_generator_finalized.connect(enrich)
-    signals.content_object_init.connect(enrich_page)
+    signals.content_object_init.connect(on_content_init)

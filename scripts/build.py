@@ -27,11 +27,17 @@ ROOT = Path(__file__).resolve().parent.parent
     show_default="output/",
     help="Folder the finished site replaces; left untouched if anything fails.",
 )
+@click.option(
+    "--content",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Content folder to use instead of the one in the settings.",
+)
 @click.option("--check-only", is_flag=True, help="Only check content/ and report problems; build nothing.")
-def main(config: Path, output: Path, check_only: bool) -> None:
+def main(config: Path, output: Path, content: Path | None, check_only: bool) -> None:
     """Check every post, then build the site into a temporary folder and swap it into place."""
+    override = {"PATH": str(content.resolve())} if content else {}
     if check_only:
-        problems = check(config)
+        problems = check(config, **override)
         for problem in problems:
             click.echo(str(problem), err=True)
         if problems:
@@ -42,7 +48,7 @@ def main(config: Path, output: Path, check_only: bool) -> None:
     from coachsite.search import build_search_index
 
     try:
-        result = build(config, output, after=[build_search_index])
+        result = build(config, output, after=[build_search_index], **override)
     except BuildError as error:
         for line in error.details:
             click.echo(line, err=True)
