@@ -142,7 +142,12 @@ ARCHIVES_SAVE_AS = "archief/index.html"
 YEAR_ARCHIVE_SAVE_AS = ""
 MONTH_ARCHIVE_SAVE_AS = ""
 DAY_ARCHIVE_SAVE_AS = ""
-DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives"]
+DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "tips"]
+TIPS_URL = "tips/"
+TIPS_SAVE_AS = "tips/index.html"
+SEARCH_URL = "zoeken/"
+# Synonym groups for the site search (one group per line); see the file itself.
+SEARCH_SYNONYMS_FILE = str(ROOT / "synonyms.txt")
 
 # --- Feeds ---------------------------------------------------------------------------
 FEED_DOMAIN = PUBLIC_SITEURL

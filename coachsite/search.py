@@ -1,7 +1,135 @@
-"""Search index step (filled in by the search issue)."""
+"""The search index: Pagefind, plus what it lacks for Dutch readers.
 
+Pagefind (through its Python API; the binary ships in the ``pagefind[bin]`` wheel) indexes the
+article bodies (``data-pagefind-body``) of the built site: Dutch stemming from ``<html lang="nl">``,
+diacritic folding, heading and title weights, sub-results per tip heading, filters.
+
+It has no synonyms and no typo tolerance, so this module adds, at index time:
+
+- synonyms (``synonyms.txt``, a plain file the coach edits): a page that contains one phrase of a
+  group also gets the other phrases as low-weight hidden terms, so "op afstand" finds "thuiswerken";
+- compound parts: "klantbudget" also indexes "klant" and "budget" (split against the site's own
+  vocabulary), so a search for "budget" finds it;
+- a vocabulary for typo correction, sharded by word length (``zoeken/woorden/<n>.json``), which the
+  search page fetches only for query words it needs (one typo in words of 5 letters or more).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import unicodedata
+from collections import Counter
 from pathlib import Path
+
+BODY_RE = re.compile(r"<article[^>]*data-pagefind-body[^>]*>(.*?)</article>", re.S)
+IGNORED_RE = re.compile(r"<(nav|div|p|ul)[^>]*data-pagefind-ignore[^>]*>.*?</\1>", re.S)
+TAG_RE = re.compile(r"<[^>]+>")
+WORD_RE = re.compile(r"[a-z0-9]+")
+MIN_PART = 3
+MAX_WORD = 40
+EXTRA_WEIGHT = "0.5"
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Creëren" -> "creeren" (the same folding as search.js)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def load_synonyms(path: Path) -> list[list[str]]:
+    groups = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        phrases = [" ".join(WORD_RE.findall(fold(p))) for p in line.split(",")]
+        phrases = [p for p in phrases if p]
+        if len(phrases) < 2:
+            raise ValueError(f"{path}:{number}: a synonym group needs at least two phrases separated by commas")
+        groups.append(phrases)
+    return groups
+
+
+def page_text(html: str) -> str | None:
+    match = BODY_RE.search(html)
+    if not match:
+        return None
+    from html import unescape
+
+    return unescape(TAG_RE.sub(" ", IGNORED_RE.sub(" ", match[1])))
+
+
+def split_compound(word: str, vocabulary: Counter) -> list[str]:
+    """Two known words that make up ``word`` (with an optional linking s/e/en), or nothing."""
+    for i in range(len(word) - MIN_PART, MIN_PART - 1, -1):
+        left, right = word[:i], word[i:]
+        if right not in vocabulary or len(right) < MIN_PART:
+            continue
+        for link in ("", "s", "e", "en"):
+            if link and left.endswith(link) and left[: -len(link)] in vocabulary and len(left) - len(link) >= MIN_PART:
+                return [left[: -len(link)], right]
+            if not link and left in vocabulary:
+                return [left, right]
+    return []
+
+
+def extra_terms(words: list[str], groups: list[list[str]], vocabulary: Counter) -> list[str]:
+    joined = " " + " ".join(words) + " "
+    terms: list[str] = []
+    for group in groups:
+        if any(f" {phrase} " in joined for phrase in group):
+            terms += [p for p in group if f" {p} " not in joined]
+    for word in {w for w in words if len(w) >= 2 * MIN_PART + 1}:
+        terms += split_compound(word, vocabulary)
+    return terms
+
+
+def write_vocabulary(vocabulary: Counter, folder: Path) -> int:
+    """Words of 4+ letters with their page counts, one JSON file per word length."""
+    folder.mkdir(parents=True, exist_ok=True)
+    by_length: dict[int, dict[str, int]] = {}
+    for word, count in vocabulary.items():
+        if 4 <= len(word) <= MAX_WORD and not word.isdigit():
+            by_length.setdefault(len(word), {})[word] = count
+    for length in range(4, MAX_WORD + 1):  # every length, so the browser never asks for a missing file
+        words = by_length.get(length, {})
+        (folder / f"{length}.json").write_text(json.dumps(words, separators=(",", ":"), sort_keys=True), encoding="utf-8")
+    return sum(len(w) for w in by_length.values())
+
+
+async def _index(pages: list[tuple[str, str]], output: Path) -> None:
+    from pagefind.index import IndexConfig, PagefindIndex
+
+    config = IndexConfig(output_path=str(output), force_language="nl")
+    async with PagefindIndex(config=config) as index:
+        for url, html in pages:
+            await index.add_html_file(content=html, url=url)
 
 
 def build_search_index(site: Path, settings: dict) -> str:
-    return "Search index: not built yet."
+    """Index the built site in place: ``pagefind/`` plus ``zoeken/woorden/``. Returns a summary line."""
+    site = Path(site)
+    groups = load_synonyms(Path(settings.get("SEARCH_SYNONYMS_FILE", Path(settings["PATH"]).parent / "synonyms.txt")))
+    documents = []
+    for path in sorted(site.rglob("index.html")):
+        html = path.read_text(encoding="utf-8")
+        text = page_text(html)
+        if text is None:
+            continue
+        url = "/" + str(path.parent.relative_to(site)).strip(".") + "/"
+        documents.append((url.replace("//", "/"), html, WORD_RE.findall(fold(text))))
+    vocabulary = Counter(word for _, _, words in documents for word in set(words))
+    pages = []
+    searchable = Counter(vocabulary)  # what a query can match: the text plus the added terms
+    for url, html, words in documents:
+        terms = extra_terms(words, groups, vocabulary)
+        searchable.update(set(WORD_RE.findall(" ".join(terms))) - set(words))
+        if terms:
+            block = f'<div data-pagefind-weight="{EXTRA_WEIGHT}" hidden>{" ".join(terms)}</div></article>'
+            html = html.replace("</article>", block, 1)
+        pages.append((url, html))
+    asyncio.run(_index(pages, site / "pagefind"))
+    count = write_vocabulary(searchable, site / "zoeken" / "woorden")
+    return f"Search index: {len(pages)} articles, {count} words for typo correction."

@@ -48,6 +48,20 @@ def soup_of(site):
     return parse
 
 
+@pytest.fixture(scope="session")
+def indexed_site(site) -> Path:
+    """The built site with its search index (what ``make html`` produces)."""
+    from coachsite.search import build_search_index
+
+    build_search_index(site, load_settings(ROOT / "pelicanconf.py"))
+    return site
+
+
+@pytest.fixture(scope="session")
+def indexed_site_url(indexed_site, served_site) -> str:
+    return served_site
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep test output clean
         pass

@@ -1,0 +1,127 @@
+"""Search in real headless Chromium through the real page /zoeken/?q=… over the project's own articles."""
+
+from __future__ import annotations
+
+import shutil
+from urllib.parse import quote
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+# (query, what it tests, slug that must be in the top 3, optional tip anchor that must be offered)
+QUERIES = [
+    ("thuiswerken", "plain word", "professioneel-bereikbaar-vanuit-huis", None),
+    ("medewerker wil niet naar kantoor", "reader's question", "medewerker-wil-niet-terug-naar-kantoor", "1-niet-oordelen-maar-vragen-stellen"),
+    ("klant boos omdat het later wordt", "long question, fallback per word", "te-laat-geleverd-laat-de-klant-kiezen", None),
+    ("verwachting", "stem: singular finds plural", "lef-om-nee-te-zeggen", None),
+    ("kantoren", "stem: plural not in the text", "medewerker-wil-niet-terug-naar-kantoor", None),
+    ("klachten", "stem", "van-klacht-naar-vertrouwen", None),
+    ("creeren", "diacritics: creeren finds creëren", "lef-om-nee-te-zeggen", None),
+    ("vóórdat je besluit", "diacritics typed where the text has them", "medewerkers-betrekken-bij-beleid", "1-vraag-het-voordat-je-besluit-niet-erna"),
+    ("kantor", "typo: missing letter", "medewerker-wil-niet-terug-naar-kantoor", None),
+    ("mandat", "typo: missing letter", "mandaat-om-het-goed-te-maken", None),
+    ("verrtrouwen", "typo: extra letter", "minder-regels-meer-vertrouwen", None),
+    ("klnatbudget", "typo: swapped letters", "klantbudget-geef-medewerkers-mandaat", None),
+    ("rollenspelen", "typo: wrong letter", "klant-merkt-het-als-teamgevoel-verdwijnt", "4-oefen-samen-met-rollenspellen"),
+    ("budget", "compound part: klantbudget", "klantbudget-geef-medewerkers-mandaat", None),
+    ("koffieautomaat", "compound word", "klant-merkt-het-als-teamgevoel-verdwijnt", "2-haal-het-gesprek-bij-de-koffieautomaat-terug"),
+    ("op afstand", "synonym of thuiswerken", "professioneel-bereikbaar-vanuit-huis", None),
+    ("beslisruimte", "synonym group regelruimte", "minder-regels-meer-vertrouwen", None),
+    ("empowerment", "synonym group regelruimte", "dienend-leiderschap-het-antwoord-is-ja", None),
+    ("verwachtingen managen", "synonym of verwachtingsmanagement", "lef-om-nee-te-zeggen", None),
+    ("doorverbinden", "synonym of klanteigenaarschap", "klanteigenaarschap-van-a-tot-z", None),
+    ("blaffende hond", "multi-word, exact tip", "professioneel-bereikbaar-vanuit-huis", "3-maak-een-plan-voor-de-blaffende-hond-en-het-huilende-kind"),
+    ("duurzame producten te laat", "multi-word scenario", "te-laat-geleverd-laat-de-klant-kiezen", None),
+    ("het antwoord is ja", "title phrase", "dienend-leiderschap-het-antwoord-is-ja", None),
+    ("gesprekstijd", "tip heading weighs more", "van-klant-naar-fan", "1-stuur-niet-blind-op-gesprekstijd"),
+    ("lekke band", "example inside a tip", "mandaat-om-het-goed-te-maken", None),
+    ("verloop kost geld", "multi-word", "afspraak-is-afspraak", "4-onderschat-niet-wat-verloop-je-kost"),
+    ("eerste lijn tweede lijn", "multi-word", "eerste-lijn-op-kantoor-tweede-lijn-thuis", None),
+    ("KPI klanttevredenheid", "upper case", "klanteigenaarschap-van-a-tot-z", "4-maak-klanttevredenheid-de-belangrijkste-kpi"),
+]
+NOTHING = [
+    "zwaluwstaartofferte",  # only in a draft
+    "qwrtzplk",  # nonsense
+    "xylofoonorkest",  # not on the site, no near word either
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from coachsite.browser import chromium
+
+    if not shutil.which("chromedriver"):
+        pytest.fail("chromedriver missing: `make test` installs Debian's chromium-driver")
+    with chromium(width=1024, height=900) as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def search(browser, indexed_site_url):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def run(query: str, extra: str = "") -> dict:
+        browser.get(f"{indexed_site_url}/zoeken/?q={quote(query)}{extra}")
+        WebDriverWait(browser, 20).until(lambda d: d.execute_script("return document.body.dataset.searchDone !== undefined"))
+        return browser.execute_script(
+            """return {
+              status: document.getElementById('zoekstatus').textContent,
+              results: [...document.querySelectorAll('#zoekresultaten > li')].map(li => ({
+                href: li.querySelector('h2 a').getAttribute('href'),
+                meta: li.querySelector('.meta').textContent,
+                excerpt: li.querySelector('.excerpt').innerHTML,
+                tips: [...li.querySelectorAll('.search-tips a')].map(a => a.getAttribute('href')),
+              })),
+              inMain: !!document.querySelector('main #zoekresultaten'),
+            }"""
+        )
+
+    return run
+
+
+@pytest.mark.parametrize("query, kind, slug, tip", QUERIES, ids=[q[0] for q in QUERIES])
+def test_query_finds_the_right_article_in_top_3(search, query, kind, slug, tip):
+    found = search(query)
+    top3 = [r["href"] for r in found["results"][:3]]
+    assert f"/{slug}/" in top3, f"{kind}: {query!r} gave {top3}"
+    if tip:
+        result = next(r for r in found["results"][:3] if r["href"] == f"/{slug}/")
+        assert f"/{slug}/#{tip}" in result["tips"], f"{query!r}: tips offered {result['tips']}"
+
+
+def test_query_table_is_big_enough():
+    assert len(QUERIES) >= 25
+
+
+@pytest.mark.parametrize("query", NOTHING)
+def test_query_finds_nothing(search, query):
+    found = search(query)
+    assert found["results"] == []
+    assert "Niets gevonden" in found["status"]
+
+
+def test_results_show_title_theme_date_and_highlighted_excerpt(search):
+    found = search("koffieautomaat")
+    assert found["inMain"]
+    first = found["results"][0]
+    assert first["meta"] == "Hybride werken · 1 juli 2026"
+    assert "<mark>" in first["excerpt"]
+    assert found["status"].startswith("2 resultaten voor")
+
+
+def test_typo_correction_is_announced(search):
+    assert "Ook gezocht op: kantoor" in search("kantor")["status"]
+
+
+def test_filter_by_theme_from_the_url(search):
+    found = search("vertrouwen", "&thema=" + quote("Verwachtingsmanagement"))
+    assert found["results"]
+    assert all(r["meta"].startswith("Verwachtingsmanagement") for r in found["results"])
+
+
+def test_excerpt_text_is_escaped(search):
+    # Every excerpt is rebuilt from text nodes: only <mark> elements can appear in it.
+    for r in search("regels")["results"]:
+        tags = {t.split(">")[0].split()[0] for t in r["excerpt"].split("<")[1:]}
+        assert tags <= {"mark", "/mark"}, r["excerpt"]
