@@ -172,12 +172,7 @@ MARKDOWN = {
         "markdown.extensions.extra": {},
         "markdown.extensions.toc": {"permalink": False},
         "markdown.extensions.meta": {},
-        "markdown.extensions.smarty": {
-            "substitutions": {
-                "left-double-quote": "&ldquo;",
-                "right-double-quote": "&rdquo;",
-            }
-        },
+        # (no "smarty": it doubled the Markdown time per post; the coach types real quotes anyway)
     },
     "output_format": "html5",
 }
@@ -191,6 +186,7 @@ PLUGINS = [
     "article_extras",  # reading time, tip anchors, share links, related posts
     "email_images",  # PNG copies of SVG images for the newsletter (mail clients show no SVG)
     "newsletter_archive",  # web copies of built issues at /nieuwsbrief/YYYY-MM-DD/
+    "search_terms",  # synonyms, compound parts and typo vocabulary for the site search
 ]
 
 SITEMAP = {
@@ -214,7 +210,27 @@ CONTACT_EMAIL = "marieke@klantgerichtwerkt.nl"
 EMAIL_IMAGE_WIDTH = 1200
 NEWSLETTER_DIR = str(ROOT / "newsletters")
 
-# --- Caching: speeds up `make serve` rebuilds ---------------------------------------
-CACHE_CONTENT = False
-LOAD_CONTENT_CACHE = False
+# Sending (`scripts/newsletter.py send`). Each setting below can be overridden by an environment
+# variable of the same name. The SMTP password (NEWSLETTER_SMTP_PASSWORD) and the secret that signs
+# unsubscribe links (NEWSLETTER_UNSUBSCRIBE_SECRET) are read from the environment only: never put them here.
+NEWSLETTER_FROM = "Marieke Jansen <nieuwsbrief@klantgerichtwerkt.nl>"
+NEWSLETTER_REPLY_TO = "Marieke Jansen <marieke@klantgerichtwerkt.nl>"
+NEWSLETTER_SMTP_HOST = "smtp.klantgerichtwerkt.nl"  # your mail provider's SMTP server
+NEWSLETTER_SMTP_PORT = 587
+NEWSLETTER_SMTP_USER = "nieuwsbrief@klantgerichtwerkt.nl"  # empty: no login
+NEWSLETTER_SMTP_SECURITY = "starttls"  # none, starttls (usually port 587) or tls (usually port 465)
+# The footer link: a confirmation page on this site ({token} is filled in per subscriber).
+NEWSLETTER_UNSUBSCRIBE_URL = PUBLIC_SITEURL + "/afmelden/?token={token}"
+# Where unsubscribe requests are POSTed: the confirmation page's form and mail providers' one-click
+# button (List-Unsubscribe). Your mailing provider's endpoint; a static site cannot receive a POST.
+NEWSLETTER_UNSUBSCRIBE_ACTION = "https://nieuwsbrief.klantgerichtwerkt.nl/afmelden"
+NEWSLETTER_UNSUBSCRIBE_MAILTO = "afmelden@klantgerichtwerkt.nl"  # List-Unsubscribe by e-mail
+
+# --- Caching: a rebuild re-reads only the posts that changed -------------------------
+# coachsite.site puts the cache in cache/pelican-<hash of the settings>, so a changed setting
+# never serves stale HTML; `make clean` removes it.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CONTENT_CACHING_LAYER = "reader"
+CHECK_MODIFIED_METHOD = "mtime"
 DELETE_OUTPUT_DIRECTORY = True

@@ -6,6 +6,7 @@ one place that knows how to ask Pelican for it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -15,10 +16,19 @@ from pelican.settings import read_settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def cache_path(config: Path, content: str) -> str:
+    """A reader cache per settings + plugins + content folder: a changed setting starts afresh."""
+    digest = hashlib.sha256(config.read_bytes() + content.encode())
+    for plugin in sorted((ROOT / "plugins").glob("*.py")):
+        digest.update(plugin.read_bytes())
+    return str(ROOT / "cache" / f"pelican-{digest.hexdigest()[:12]}")
+
+
 def load_settings(config: Path | str = ROOT / "pelicanconf.py", **override) -> dict:
     """Pelican's settings from a config file, paths made absolute, with optional overrides."""
     config = Path(config).resolve()
     override.setdefault("PATH", str(config.parent / "content"))
+    override.setdefault("CACHE_PATH", cache_path(config, override["PATH"]))
     return read_settings(str(config), override=override)
 
 

@@ -70,19 +70,22 @@ def share_links(title: str, url: str) -> list[dict]:
     ]
 
 
-def related_articles(article, articles, newsletter_tag: str, limit: int) -> list:
-    """Articles that share tags (the newsletter tag says nothing about the topic), then the same theme."""
-    own_tags = {t.name for t in getattr(article, "tags", [])} - {newsletter_tag}
-    scored = []
-    for other in articles:
-        if other is article:
+def related_articles(article, by_tag: dict, by_category: dict, newsletter_tag: str, limit: int) -> list:
+    """Articles that share tags (the newsletter tag says nothing about the topic), then the same theme.
+
+    Candidates come from the tag and category indexes, so this stays fast for thousands of posts.
+    """
+    scores: dict = {}
+    for tag in getattr(article, "tags", []):
+        if tag.name == newsletter_tag:
             continue
-        shared = own_tags & {t.name for t in getattr(other, "tags", [])}
-        score = 2 * len(shared) + (1 if other.category == article.category else 0)
-        if score:
-            scored.append((score, other.date, other))
-    scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
-    return [other for _, _, other in scored[:limit]]
+        for other in by_tag.get(tag.name, ()):
+            scores[other] = scores.get(other, 0) + 2
+    for other in by_category.get(article.category.name, ()):
+        scores[other] = scores.get(other, 0) + 1
+    scores.pop(article, None)
+    ranked = sorted(scores.items(), key=lambda item: (item[1], item[0].date), reverse=True)
+    return [other for other, _ in ranked[:limit]]
 
 
 def article_jsonld(article, settings) -> dict:
@@ -112,6 +115,12 @@ def enrich(generator):
     newsletter_tag = settings.get("NEWSLETTER_TAG", "nieuwsbrief")
     limit = settings.get("RELATED_POSTS_MAX", 3)
     everything = list(generator.articles) + list(generator.drafts)
+    by_tag: dict = {}
+    by_category: dict = {}
+    for article in generator.articles:
+        for tag in getattr(article, "tags", []):
+            by_tag.setdefault(tag.name, []).append(article)
+        by_category.setdefault(article.category.name, []).append(article)
     for article in everything:
         # The raw reader output: ``article.content`` would resolve {filename} links (and memoize
         # the result) before the pages are known.
@@ -126,7 +135,7 @@ def enrich(generator):
         article.image_url = f"{site}/{article.image_path}" if article.image_path else None
         article.image_alt = article.metadata.get("imagealt", "")
         article.share_links = share_links(article.title, article.public_url)
-        article.related = related_articles(article, generator.articles, newsletter_tag, limit)
+        article.related = related_articles(article, by_tag, by_category, newsletter_tag, limit)
         article.jsonld = article_jsonld(article, settings)
 
     bios = settings.get("AUTHOR_BIOS", {})

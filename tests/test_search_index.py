@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from coachsite.search import extra_terms, fold, load_synonyms, page_text, split_compound
+from coachsite.search import extra_terms, fold, load_synonyms, split_compound
 
 
 def test_fold_removes_diacritics_and_case():
@@ -45,12 +45,6 @@ def test_project_synonyms_load(settings):
     assert ["regelruimte", "beslisruimte", "mandaat", "autonomie", "empowerment"] == groups[2][:5]
 
 
-def test_page_text_skips_ignored_parts():
-    html = '<article data-pagefind-body><h1>Titel</h1><nav class="toc" data-pagefind-ignore>Inhoud</nav><p>Tekst &amp; meer</p></article>'
-    assert " ".join(page_text(html).split()) == "Titel Tekst & meer"
-    assert page_text("<main>geen artikel</main>") is None
-
-
 def test_only_published_articles_are_indexed(indexed_site, settings):
     from coachsite.content import published_articles
 
@@ -58,6 +52,12 @@ def test_only_published_articles_are_indexed(indexed_site, settings):
     assert entry["languages"]["nl"]["page_count"] == len(published_articles(settings))
     body_pages = [p for p in indexed_site.rglob("*.html") if "data-pagefind-body" in p.read_text(encoding="utf-8")]
     assert {p.parent.name for p in body_pages} == {a.slug for a in published_articles(settings)}
+
+
+def test_extra_terms_are_hidden_in_the_article(soup_of):
+    block = soup_of("professioneel-bereikbaar-vanuit-huis").select_one("article .search-terms")
+    assert block.has_attr("hidden") and block["data-pagefind-weight"] == "0.5"
+    assert "op afstand" in block.get_text()
 
 
 def test_typo_vocabulary_shards(indexed_site):
