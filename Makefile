@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 DATE ?=
 N ?= 1000
+N_LARGE ?= 10000
 
 .DEFAULT_GOAL := help
 .PHONY: help install html check post serve publish test browser-deps newsletter bench clean
@@ -53,3 +54,6 @@ clean: ## Remove build output and caches (keeps .venv)
 
 newsletter: $(STAMP) ## Build the newsletter issue for DATE=YYYY-MM-DD (default: the next last Wednesday)
 	$(BIN)/python scripts/newsletter.py build $(if $(DATE),--date $(DATE),)
+
+bench: $(STAMP) browser-deps ## Benchmarks vs baselines (N=1000 articles; N_LARGE=10000 for search); writes bench/RESULTS.md
+	$(BIN)/python bench/run.py --n $(N) --n-large $(N_LARGE)

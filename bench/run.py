@@ -1,0 +1,190 @@
+"""``make bench``: every speed figure beside its baseline, measured in one run on this machine.
+
+1. full build (checks, theme, plugins, search index) vs bare Pelican on the same articles;
+2. rebuild after editing one article vs our full build;
+3. search: index size, bytes for the first query, p95 latency in headless Chromium (N and N_LARGE);
+4. newsletter: building one issue from the N-article site, and the email's size;
+5. sending to a local aiosmtpd: messages per second and peak memory for SUBSCRIBERS subscribers.
+
+Times are medians of ``--repeat`` runs. Results go to stdout and to ``bench/RESULTS.md``.
+No figure here is asserted by the test suite; ``tests/test_bench_smoke.py`` only runs it small.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from generate import generate  # noqa: E402
+from search_bench import measure_search  # noqa: E402
+
+PY = sys.executable
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise click.ClickException(f"{' '.join(command)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return elapsed
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{platform.node()} · {cpu} · {os.cpu_count()} cores · Python {platform.python_version()}"
+
+
+def our_build(content: Path, output: Path, cold: bool) -> float:
+    """``make html`` on ``content``; cold drops Pelican's reader cache for it first."""
+    from coachsite.site import cache_path
+
+    if cold:
+        shutil.rmtree(cache_path(ROOT / "pelicanconf.py", str(content)), ignore_errors=True)
+    return timed([PY, str(ROOT / "scripts" / "build.py"), "--content", str(content), "--output", str(output)], ROOT)
+
+
+def bare_build(work: Path, output: Path) -> float:
+    return timed([PY, "-m", "pelican", "content", "-o", str(output), "-q", "-s", str(ROOT / "bench" / "bare_pelicanconf.py")], work)
+
+
+def edit_one_article(content: Path, round_: int) -> None:
+    article = sorted((content / "klantbeleving").glob("*.md"))[0]
+    with article.open("a", encoding="utf-8") as fh:
+        fh.write(f"\nEen extra zin voor de meting, ronde {round_}.\n")
+
+
+def bench_builds(work: Path, content: Path, repeat: int) -> dict:
+    bare = [bare_build(work, work / "bare") for _ in range(repeat)]
+    full = [our_build(content, work / "ours", cold=True) for _ in range(repeat)]
+    rebuild = []
+    for round_ in range(repeat):
+        edit_one_article(content, round_)
+        rebuild.append(our_build(content, work / "ours", cold=False))
+    return {"bare": statistics.median(bare), "full": statistics.median(full), "rebuild": statistics.median(rebuild)}
+
+
+def bench_newsletter(content: Path, repeat: int) -> dict:
+    from coachsite.newsletter.issue import build_issue
+    from coachsite.site import load_settings
+
+    settings = load_settings(ROOT / "pelicanconf.py", PATH=str(content))
+    times, size = [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        shutil.copytree(ROOT / "newsletters" / "templates", root / "templates")
+        for _ in range(repeat):
+            start = time.perf_counter()
+            built = build_issue(dt.date(2026, 11, 25), settings, root, root / "templates")
+            times.append(time.perf_counter() - start)
+            size = len(built.files["email.html"].encode("utf-8"))
+    return {"seconds": statistics.median(times), "html_bytes": size, "posts": len(built.selection.posts)}
+
+
+def bench_send(subscribers: int) -> dict | None:
+    try:
+        from send_bench import measure_send  # noqa: PLC0415
+    except ImportError:
+        return None
+    return measure_send(subscribers)
+
+
+def ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}×" if base else "n/a"
+
+
+def report(n: int, n_large: int, builds: dict, search: dict, search_large: dict | None, letter: dict, send: dict | None) -> str:
+    kb = lambda b: f"{b / 1024:.1f} KB"  # noqa: E731
+    rows = [
+        ("Full build vs bare Pelican", f"{builds['full']:.2f} s vs {builds['bare']:.2f} s", ratio(builds["full"], builds["bare"]), "≤ 1.2×"),
+        ("Rebuild after editing one article vs full build", f"{builds['rebuild']:.2f} s vs {builds['full']:.2f} s", ratio(builds["rebuild"], builds["full"]), "≤ 0.5×"),
+    ]
+    for label, s, count in (("", search, n), (" (large)", search_large, n_large)):
+        if not s:
+            continue
+        rows += [
+            (f"Search index size{label}, {count} articles", kb(s["index_bytes"]), "", ""),
+            (f"First query bytes{label} (gzip; raw)", f"{kb(s['first_query_gzip_bytes'])}; {kb(s['first_query_raw_bytes'])}", ratio(s["first_query_gzip_bytes"], 150 * 1024) + " of goal", "≤ 150 KB"),
+            (f"Query latency p95{label} over {s['queries']} queries (median)", f"{s['latency_p95_ms']:.1f} ms ({s['latency_median_ms']:.1f} ms)", ratio(s["latency_p95_ms"], 30) + " of goal", "≤ 30 ms"),
+        ]
+    if search and search_large:
+        rows.append((f"Search at {n_large} vs {n}: first-query bytes; p95", "", f"{ratio(search_large['first_query_gzip_bytes'], search['first_query_gzip_bytes'])}; {ratio(search_large['latency_p95_ms'], search['latency_p95_ms'])}", "≤ 2×"))
+    rows += [
+        (f"Newsletter issue from {n} articles ({letter['posts']} posts)", f"{letter['seconds']:.2f} s", ratio(letter["seconds"], 1.0) + " of goal", "≤ 1 s"),
+        ("Newsletter email.html size", kb(letter["html_bytes"]), ratio(letter["html_bytes"], 102 * 1024) + " of Gmail's clip", "< 102 KB"),
+    ]
+    if send:
+        rows += [
+            (f"Send to local aiosmtpd, {send['subscribers']} subscribers", f"{send['per_second']:.0f} msg/s", ratio(send["per_second"], 500) + " of goal", "≥ 500 msg/s"),
+            ("Send peak memory (RSS of the send process)", f"{send['peak_mb']:.1f} MB", ratio(send["peak_mb"], 100) + " of goal", "≤ 100 MB"),
+        ]
+    lines = [
+        f"Measured {dt.datetime.now().astimezone().isoformat(timespec='minutes')} on {machine()}",
+        "",
+        "| figure | measured | ratio | goal |",
+        "| --- | --- | --- | --- |",
+    ] + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option("--n", "n", default=1000, show_default=True, help="Number of generated articles.")
+@click.option("--n-large", default=10000, show_default=True, help="Articles for the large search run (0 skips it).")
+@click.option("--repeat", default=3, show_default=True, help="Runs per timing; the median is reported.")
+@click.option("--subscribers", default=10000, show_default=True, help="Subscribers for the send benchmark (0 skips it).")
+@click.option("--results", type=click.Path(dir_okay=False, path_type=Path), default=ROOT / "bench" / "RESULTS.md", show_default="bench/RESULTS.md", help="Markdown file the table is written into.")
+def main(n: int, n_large: int, repeat: int, subscribers: int, results: Path) -> None:
+    """Run every benchmark and print the table."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        content = generate(work / "content", n)
+        click.echo(f"Generated {n} articles; timing builds ({repeat} runs each)…", err=True)
+        builds = bench_builds(work, content, repeat)
+        click.echo("Search in headless Chromium…", err=True)
+        search = measure_search(work / "ours")
+        click.echo("Newsletter…", err=True)
+        letter = bench_newsletter(content, repeat)
+        search_large = None
+        if n_large:
+            click.echo(f"Large search run: {n_large} articles…", err=True)
+            large = generate(work / "large", n_large)
+            our_build(large, work / "large-out", cold=False)
+            search_large = measure_search(work / "large-out")
+        send = bench_send(subscribers) if subscribers else None
+    table = report(n, n_large, builds, search, search_large, letter, send)
+    click.echo(table)
+    write_results(results, table)
+
+
+def write_results(path: Path, table: str) -> None:
+    """Replace the generated section of RESULTS.md, keep the hand-written notes around it."""
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    text = path.read_text(encoding="utf-8") if path.exists() else f"# Benchmark results\n\n{start}\n{end}\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    before, rest = text.split(start, 1)
+    after = rest.split(end, 1)[1]
+    path.write_text(f"{before}{start}\n{table}\n{end}{after}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
