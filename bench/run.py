@@ -124,7 +124,8 @@ def report(n: int, n_large: int, builds: dict, search: dict, search_large: dict 
         rows += [
             (f"Search index size{label}, {count} articles", kb(s["index_bytes"]), "", ""),
             (f"First query bytes{label} (gzip; raw)", f"{kb(s['first_query_gzip_bytes'])}; {kb(s['first_query_raw_bytes'])}", ratio(s["first_query_gzip_bytes"], 150 * 1024) + " of goal", "≤ 150 KB"),
-            (f"Query latency p95{label} over {s['queries']} queries (median)", f"{s['latency_p95_ms']:.1f} ms ({s['latency_median_ms']:.1f} ms)", ratio(s["latency_p95_ms"], 30) + " of goal", "≤ 30 ms"),
+            (f"Query latency p95{label}, first results on screen, {s['queries']} queries (median)", f"{s['latency_p95_ms']:.1f} ms ({s['latency_median_ms']:.1f} ms)", ratio(s["latency_p95_ms"], 30) + " of goal", "≤ 30 ms"),
+            (f"Query latency p95{label}, all 10 results on screen", f"{s['complete_p95_ms']:.1f} ms", "", ""),
         ]
     if search and search_large:
         rows.append((f"Search at {n_large} vs {n}: first-query bytes; p95", "", f"{ratio(search_large['first_query_gzip_bytes'], search['first_query_gzip_bytes'])}; {ratio(search_large['latency_p95_ms'], search['latency_p95_ms'])}", "≤ 2×"))
