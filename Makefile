@@ -33,7 +33,7 @@ check: $(STAMP) ## Check every post and page; problems as path:line: message
 post: $(STAMP) ## Start a draft: make post TITLE="Mijn tip" CATEGORY="Klantbeleving"
 	$(BIN)/python scripts/new_post.py --title "$(TITLE)" --category "$(CATEGORY)"
 
-serve: html ## Build, serve on http://localhost:$(PORT) and rebuild + reload on every change
+serve: $(STAMP) ## Build, serve on http://localhost:$(PORT) and rebuild + reload on every change
 	$(BIN)/python scripts/serve.py --port $(PORT)
 
 publish: $(STAMP) ## Production build (SITEURL from the environment, e.g. SITEURL=https://example.nl)

@@ -47,6 +47,8 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self' https:; base-uri 'self'; object-src 'none'"
 )
+# Set by `make serve` (scripts/serve.py): pages then load /livereload.js to reload on rebuild.
+LIVERELOAD_PORT = os.environ.get("LIVERELOAD_PORT")
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
 
 # --- Themes (Pelican categories) ----------------------------------------------------
