@@ -88,7 +88,12 @@ def build(
             pelican_logger.removeHandler(collector)
         if collector.messages:
             raise BuildError("Pelican warned about lost content; the site was not rebuilt", collector.messages)
-        steps = [step(tmp, settings) for step in (after or [])]
+        steps = []
+        for step in after or []:
+            try:
+                steps.append(step(tmp, settings))
+            except Exception as error:  # e.g. the search index: report it, keep the old site
+                raise BuildError(f"{step.__name__} failed: {error}") from error
         swap_into_place(tmp, output)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
