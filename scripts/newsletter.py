@@ -155,5 +155,170 @@ def list_(obj: Context):
             click.echo(f"    {slug}")
 
 
+def _print_problems(title: str, problems, path: Path, limit: int | None = None) -> None:
+    if not problems:
+        return
+    click.secho(f"{title} ({len(problems)}):", fg="yellow", err=True)
+    for problem in problems[:limit]:
+        click.echo(f"  {path}, line {problem.line}: {problem.message}", err=True)
+    if limit is not None and len(problems) > limit:
+        click.echo(f"  … and {len(problems) - limit} more", err=True)
+
+
+def _print_send_summary(summary, subscribers: Path, dry_run: bool) -> None:
+    _print_problems("Skipped, not a valid address", summary.invalid, subscribers)
+    _print_problems("Duplicates, sent once", summary.duplicates, subscribers, limit=10)
+    for failure in summary.failed:
+        click.secho(f"  failed: {failure.email} (line {failure.line}): {failure.error}", fg="red", err=True)
+    if dry_run:
+        click.echo(
+            f"Dry run: would send {summary.would_send}, already sent {summary.already_sent}, "
+            f"not this run (--limit) {summary.remaining}; nothing was sent."
+        )
+        for path in summary.dry_run_files:
+            click.echo(f"  {path}")
+        return
+    click.echo(
+        f"Sent {summary.sent}, already sent earlier {summary.already_sent}, failed {len(summary.failed)}, "
+        f"not sent yet {summary.remaining}; skipped: invalid {len(summary.invalid)}, "
+        f"unsubscribed {summary.unsubscribed}, duplicates {len(summary.duplicates)}."
+    )
+
+
+@cli.command()
+@click.option("--date", "date", type=DATE, required=True, help="Issue date of a built issue (newsletters/YYYY-MM-DD/).")
+@click.option(
+    "--subscribers",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Subscriber list: CSV with a header row and at least the columns email,name,status.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Send nothing; write the first personalised messages as .eml files to newsletters/DATE/dry-run/.",
+)
+@click.option("--limit", type=click.IntRange(min=0), help="Send at most N messages in this run; run again for the rest.")
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    help="At most this many messages per second (your provider's limit; default: as fast as it accepts).",
+)
+@click.pass_obj
+def send(obj: Context, date, subscribers: Path, dry_run: bool, limit, rate):
+    """Send an issue to every active subscriber exactly once. Safe to stop and run again."""
+    from coachsite.newsletter.send import SendError, send_issue, send_settings
+    from coachsite.newsletter.sendlog import SendLogError
+    from coachsite.newsletter.subscribers import SubscriberError
+
+    folder = archive.issue_folder(obj.root, date)
+    bar = None
+    counts = {"sent": 0, "failed": 0, "skipped": 0}
+
+    def progress(event, person, summary):
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(
+                length=summary.recipients,
+                label="Sending",
+                item_show_func=lambda _: (
+                    f"sent {counts['sent']} · failed {counts['failed']} · "
+                    f"left {summary.recipients - sum(counts.values())}"
+                ),
+                file=sys.stderr,
+            )
+            bar.__enter__()
+        counts[event] += 1
+        bar.update(1, person)
+
+    try:
+        try:
+            config = send_settings(obj.settings)
+            summary = send_issue(folder, subscribers, config, dry_run=dry_run, limit=limit, rate=rate, progress=progress)
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+    except SendError as error:
+        if error.summary is not None:
+            _print_send_summary(error.summary, subscribers, dry_run)
+        fail(str(error))
+    except (SubscriberError, SendLogError) as error:
+        fail(str(error))
+    except OSError as error:  # e.g. the disk is full: the log cannot be written
+        fail(f"{error}. Everything logged so far is safe: fix this and run the same command again.")
+    except KeyboardInterrupt:
+        click.secho("\nStopped. Everything sent so far is logged: run the same command again to continue.", err=True)
+        sys.exit(130)
+    if summary.already_marked is not None:
+        marker = summary.already_marked
+        click.echo(
+            f"The issue of {date.isoformat()} was already sent ({marker.get('finished_at', '?')[:16]}, "
+            f"{marker.get('sent', '?')} subscribers from {marker.get('subscribers_file', '?')}); nothing to do."
+        )
+        return
+    _print_send_summary(summary, subscribers, dry_run)
+    if summary.marked_sent:
+        click.secho(f"Done: every active subscriber has the issue; recorded in {folder / archive.SENT_FILE}.", fg="green")
+    elif not dry_run:
+        retry = " and retry the failed ones." if summary.failed else "."
+        click.echo("Not finished yet: run the same command again to send the rest" + retry)
+    if summary.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option(
+    "--subscribers",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Subscriber list (CSV) to update; the previous version is kept as FILE.bak.",
+)
+@click.option("--email", "emails", multiple=True, metavar="ADDRESS", help="Address to unsubscribe (repeat for more).")
+@click.option(
+    "--token", "tokens", multiple=True, metavar="TOKEN", help="Token from an unsubscribe link or request (repeat for more)."
+)
+@click.option(
+    "--from-file",
+    "from_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File with one address, token or unsubscribe URL per line (blank lines and # comments are ignored).",
+)
+def unsubscribe(subscribers: Path, emails, tokens, from_file):
+    """Set status to afgemeld for these subscribers; every other row stays exactly as it was."""
+    from coachsite.newsletter.subscribers import SubscriberError, unsubscribe as unsubscribe_rows
+    from coachsite.newsletter.tokens import TokenError, address_from_request, read_requests, secret_from_env
+
+    if not (emails or tokens or from_file):
+        fail("give --email, --token or --from-file")
+    requests = [("--email", value) for value in emails] + [("--token", value) for value in tokens]
+    try:
+        if from_file:
+            requests += [(f"{from_file}, line {number}", value) for number, value in read_requests(from_file)]
+    except TokenError as error:
+        fail(str(error))
+    addresses, errors = [], []
+    for where, value in requests:
+        try:
+            addresses.append(address_from_request(value, secret_from_env) if where != "--email" else value.strip().lower())
+        except TokenError as error:
+            errors.append(f"{where}: {error}")
+    if errors:
+        fail("nothing was changed:\n  " + "\n  ".join(errors))
+    try:
+        result = unsubscribe_rows(subscribers, addresses)
+    except SubscriberError as error:
+        fail(str(error))
+    for change in result.changed:
+        click.echo(f"Unsubscribed: {change.message} (line {change.line})")
+    for email in result.already:
+        click.echo(f"Already unsubscribed: {email}")
+    if result.backup:
+        click.echo(f"{subscribers} updated; the previous version is kept as {result.backup}.")
+    else:
+        click.echo(f"{subscribers} unchanged.")
+    if result.not_found:
+        fail(f"not in {subscribers}: {', '.join(result.not_found)} (the others were processed)")
+
+
 if __name__ == "__main__":
     cli()

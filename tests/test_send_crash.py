@@ -1,0 +1,131 @@
+"""Kill ``send`` (SIGKILL, as a crash or a closed laptop would) again and again, run the same
+command again each time, and check that every active subscriber ends up with exactly one copy.
+
+The kills happen at points where the outcome is known, so the test is deterministic: while the
+client waits for the server's reply to MAIL or RCPT (the server holds the reply until the test has
+killed the client), and while the client waits out a backoff after a 4xx. The test polls the
+server's state with a deadline; it never sleeps to let time pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from coachsite.newsletter.archive import SENT_FILE
+from coachsite.newsletter.sendlog import LOG_FILE
+from send_helpers import DATE, built_issue, issue_root, smtp, write_csv  # noqa: F401 (fixtures)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEADLINE = 60  # seconds; only reached if something hangs
+
+
+def start_send(root: Path, subscribers: Path, env: dict, tmp_path: Path, run: int) -> subprocess.Popen:
+    out = open(tmp_path / f"run{run}.out", "w")
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "newsletter.py"), "--root", str(root),
+         "send", "--date", DATE, "--subscribers", str(subscribers)],
+        env={**os.environ, **env},
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+
+
+def wait_for(condition, proc: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        if proc.poll() is not None:
+            pytest.fail(f"send exited ({proc.returncode}) before {what}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.01)  # polling interval only
+
+
+def kill(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=DEADLINE) == -signal.SIGKILL
+
+
+def logged(root: Path) -> list[str]:
+    path = root / DATE / LOG_FILE
+    if not path.exists():
+        return []
+    return [e["email"] for e in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if e["status"] == "sent"]
+
+
+def assert_consistent(smtp, root: Path, unsubscribed: set[str]) -> None:
+    """Nobody twice, nobody unsubscribed, and the log says exactly who has it."""
+    counts = smtp.handler.counts()
+    assert all(n == 1 for n in counts.values()), counts
+    assert not set(counts) & unsubscribed
+    assert sorted(logged(root)) == sorted(counts)
+
+
+def test_killed_again_and_again_then_everyone_has_exactly_one_copy(smtp, issue_root, tmp_path):
+    subscribers = tmp_path / "abonnees.csv"
+    active = write_csv(subscribers, 30, unsubscribed_every=7)  # 25 active, 5 afgemeld
+    with open(subscribers, "a", encoding="utf-8") as fh:
+        fh.write("LEZER3@example.nl,Lezer drie,actief\n")  # a duplicate
+    unsubscribed = {f"lezer{i}@example.nl" for i in range(0, 30, 7)}
+    env = {**smtp.env()}
+    handler = smtp.handler
+
+    # 1: killed while the server holds its reply to MAIL FROM of the 5th message.
+    handler.hold(4, "mail")
+    proc = start_send(issue_root, subscribers, env, tmp_path, 1)
+    wait_for(handler.holding.is_set, proc, "the 5th message")
+    kill(proc)
+    handler.release()
+    assert len(handler.messages) == 4
+    assert_consistent(smtp, issue_root, unsubscribed)
+
+    # 2: killed while the server holds its reply to RCPT TO of the 12th message.
+    handler.hold(11, "rcpt")
+    proc = start_send(issue_root, subscribers, env, tmp_path, 2)
+    wait_for(handler.holding.is_set, proc, "the 12th message")
+    kill(proc)
+    handler.release()
+    assert len(handler.messages) == 11
+    assert_consistent(smtp, issue_root, unsubscribed)
+
+    # 3: killed while waiting out the backoff after a 451 (the recipient stays greylisted).
+    greylisted = active[14]
+    handler.faults[greylisted] = ["451 4.7.1 greylisted"] * 100
+    proc = start_send(issue_root, subscribers, env, tmp_path, 3)
+    wait_for(lambda: handler.attempts[greylisted] >= 1, proc, f"the 451 for {greylisted}")
+    kill(proc)
+    handler.faults.clear()
+    assert len(handler.messages) == 14
+    assert_consistent(smtp, issue_root, unsubscribed)
+
+    # 4: killed right after it started, before it sent anything.
+    handler.hold(14, "mail")
+    proc = start_send(issue_root, subscribers, env, tmp_path, 4)
+    wait_for(handler.holding.is_set, proc, "the 15th message")
+    kill(proc)
+    handler.release()
+    assert not (issue_root / DATE / SENT_FILE).exists()
+
+    # The same command once more: it finishes, and the issue is marked sent.
+    proc = start_send(issue_root, subscribers, env, tmp_path, 5)
+    assert proc.wait(timeout=DEADLINE) == 0, (tmp_path / "run5.out").read_text()
+    assert_consistent(smtp, issue_root, unsubscribed)
+    assert handler.counts() == {address: 1 for address in active}
+    assert json.loads((issue_root / DATE / SENT_FILE).read_text(encoding="utf-8"))["sent"] == 25
+    output = (tmp_path / "run5.out").read_text()
+    assert "Sent 11, already sent earlier 14, failed 0" in output
+
+    # And after that, running it again sends nothing.
+    proc = start_send(issue_root, subscribers, env, tmp_path, 6)
+    assert proc.wait(timeout=DEADLINE) == 0
+    assert "already sent" in (tmp_path / "run6.out").read_text()
+    assert handler.counts() == {address: 1 for address in active}
