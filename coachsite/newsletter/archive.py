@@ -84,6 +84,15 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (the directory entry, not just the file)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_issue(folder: Path, files: dict[str, str]) -> None:
     """Write the issue's files; ``issue.json`` last, so a crash never leaves a complete-looking issue."""
     for name in sorted(files, key=lambda n: n == ISSUE_FILE):

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from coachsite.dates import AMSTERDAM
 
+from .archive import fsync_dir
+
 LOG_FILE = "send-log.jsonl"
 LOCK_FILE = ".send.lock"
 SENT = "sent"
@@ -84,7 +86,7 @@ class SendLog:
             created = not self.path.exists()
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             if created:
-                _fsync_dir(self.path.parent)
+                fsync_dir(self.path.parent)
         line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
         os.write(self._fd, line.encode("utf-8"))
         os.fsync(self._fd)
@@ -127,9 +129,3 @@ class SendLock:
             self._fh = None
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -30,6 +30,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .archive import fsync_dir
+
 ACTIVE = "actief"
 UNSUBSCRIBED = "afgemeld"
 STATUSES = (ACTIVE, UNSUBSCRIBED)
@@ -315,7 +317,7 @@ def unsubscribe(path: Path | str, emails: Iterable[str]) -> UnsubscribeResult:
             os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
             result.backup = _backup(path)
             os.replace(tmp, path)
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -356,14 +358,6 @@ def _backup(path: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return backup
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class _file_lock:
