@@ -2,13 +2,18 @@
 
 Same seed, same N -> byte-identical files, so runs are comparable. Articles look like the real
 ones: metadata lines, an intro, 3-5 numbered tips as ``##`` headings, a closing paragraph,
-500-800 words, one of the four themes, tags from tags.txt, about 40% tagged ``nieuwsbrief``.
+450-800 words, one of the four themes, tags from tags.txt, about 40% tagged ``nieuwsbrief``.
+
+The text is sampled from the sentences and tip headings of the project's own articles (plus a
+few template sentences), so the vocabulary is as rich as the real site's. A toy vocabulary of a
+few hundred words puts every word on every page, the worst case for any search index.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -48,6 +53,34 @@ TIP_OBJECTS = [
 ]
 
 
+SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
+
+
+def corpus() -> tuple[list[str], list[str]]:
+    """Sentences and tip headings of the real articles, in a fixed order."""
+    sentences, headings = [], []
+    for path in sorted((ROOT / "content").glob("*/*.md")):
+        if path.parent.name in ("pages", "extra"):
+            continue
+        meta, body = path.read_text(encoding="utf-8").split("\n\n", 1)
+        if "Status: draft" in meta:
+            continue
+        for block in body.split("\n\n"):
+            block = block.strip()
+            if block.startswith("## "):
+                headings.append(re.sub(r"^##\s*\d+\.\s*", "", block))
+            elif block and not block.startswith(("#", ">", "-", "*")) and "{filename}" not in block and "](" not in block:
+                sentences += [s for s in SENTENCE_RE.split(" ".join(block.split())) if len(s.split()) >= 4]
+    return sentences, headings
+
+
+SENTENCES, HEADINGS = corpus()
+
+
+def real_paragraph(rng: random.Random, count: int) -> str:
+    return " ".join(rng.choice(SENTENCES) if rng.random() < 0.8 else sentence(rng) for _ in range(count))
+
+
 def sentence(rng: random.Random) -> str:
     text = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(ENDINGS)}"
     return text[0].upper() + text[1:] + "."
@@ -62,7 +95,7 @@ def article(rng: random.Random, number: int, tags: list[str], start: dt.datetime
     tips = rng.randint(3, 5)
     chosen = rng.sample(tags, 2) + (["nieuwsbrief"] if rng.random() < 0.4 else [])
     date = start + dt.timedelta(hours=number * 37 % 24 + number * 2)
-    title = f"{rng.choice(TIP_VERBS)} {rng.choice(TIP_OBJECTS)}: tips voor {rng.choice(SUBJECTS)} ({number})"
+    title = f"{rng.choice(HEADINGS)}: tips voor {rng.choice(SUBJECTS)} ({number})"
     lines = [
         f"Title: {title}",
         f"Date: {date:%Y-%m-%d %H:%M}",
@@ -71,13 +104,13 @@ def article(rng: random.Random, number: int, tags: list[str], start: dt.datetime
         f"Authors: {rng.choice(AUTHORS)}",
         f"Summary: {sentence(rng)} {sentence(rng)}"[:190],
         "",
-        paragraph(rng, 5),
+        real_paragraph(rng, 4),
         "",
     ]
     for tip in range(1, tips + 1):
-        lines += [f"## {tip}. {rng.choice(TIP_VERBS)} {rng.choice(TIP_OBJECTS)}", ""]
-        lines += [paragraph(rng, 7), "", paragraph(rng, 6), ""]
-    lines += [paragraph(rng, 3), ""]
+        lines += [f"## {tip}. {rng.choice(HEADINGS)}", ""]
+        lines += [real_paragraph(rng, 5), "", real_paragraph(rng, 4), ""]
+    lines += [real_paragraph(rng, 3), ""]
     return THEMES[theme], f"artikel-{number:05d}", "\n".join(lines)
 
 

@@ -22,7 +22,7 @@ def resolve_image(value: str | None) -> str | None:
 
 def read_articles(settings: dict) -> ArticlesGenerator:
     """Run Pelican's article generator (readers + plugins) and return it, nothing written."""
-    settings = {**settings, "EMAIL_IMAGES_WRITE": False}
+    settings = {**settings, "SITE_BUILD": False}  # plugins skip work only a site build needs
     Pelican(settings)  # registers the plugins' signal handlers
     context = settings.copy()
     context.update(generated_content={}, static_links=set(), static_content={}, localsiteurl=settings["SITEURL"])

@@ -16,7 +16,8 @@ For the whole site it adds ``THEME_HUBS`` and ``ARCHIVE_MONTHS`` to the template
 ``bio`` on each author from ``AUTHOR_BIOS``.
 
 Settings: ``PUBLIC_SITEURL``, ``THEMES``, ``AUTHOR_BIOS``, ``READING_WORDS_PER_MINUTE``,
-``RELATED_POSTS_MAX``, ``NEWSLETTER_TAG``, ``SITENAME``.
+``RELATED_POSTS_MAX``, ``NEWSLETTER_TAG``, ``SITENAME``, ``SITE_BUILD`` (False: posts are only
+read, e.g. by the newsletter; share links, related posts and JSON-LD are skipped).
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ def enrich(generator):
     per_minute = settings.get("READING_WORDS_PER_MINUTE", 200)
     newsletter_tag = settings.get("NEWSLETTER_TAG", "nieuwsbrief")
     limit = settings.get("RELATED_POSTS_MAX", 3)
+    site_build = settings.get("SITE_BUILD", True)
     everything = list(generator.articles) + list(generator.drafts)
     by_tag: dict = {}
     by_category: dict = {}
@@ -134,6 +136,8 @@ def enrich(generator):
         article.image_path = resolve_image(article.metadata.get("image"))
         article.image_url = f"{site}/{article.image_path}" if article.image_path else None
         article.image_alt = article.metadata.get("imagealt", "")
+        if not site_build:  # only reading posts (the newsletter): skip what only pages show
+            continue
         article.share_links = share_links(article.title, article.public_url)
         article.related = related_articles(article, by_tag, by_category, newsletter_tag, limit)
         article.jsonld = article_jsonld(article, settings)

@@ -4,7 +4,7 @@ For every article whose ``Image:`` is an SVG, writes ``images/email/<name>.png``
 (rendered with resvg, cached by content hash so rebuilds are cheap) and sets
 ``article.email_image_url`` (absolute, on ``PUBLIC_SITEURL``). Raster images are used as they are.
 
-Settings: ``EMAIL_IMAGES_WRITE`` (default True; False only computes the URLs),
+Settings: ``SITE_BUILD`` (default True; False, when posts are only read, computes the URLs only),
 ``EMAIL_IMAGE_WIDTH`` (default 1200 px, sharp at the email's 600 px),
 ``EMAIL_IMAGE_CACHE`` (default ``cache/email-images`` next to the config).
 """
@@ -41,7 +41,7 @@ def add_email_images(generator):
     width = settings.get("EMAIL_IMAGE_WIDTH", 1200)
     cache = Path(settings.get("EMAIL_IMAGE_CACHE") or Path(settings["PATH"]).parent / "cache" / "email-images")
     output = Path(settings["OUTPUT_PATH"])
-    write = settings.get("EMAIL_IMAGES_WRITE", True)
+    write = settings.get("SITE_BUILD", True)
     for article in generator.articles:
         path = resolve_image(article.metadata.get("image"))
         if not path:

@@ -6,7 +6,8 @@ budget"). The article template puts them in a hidden, low-weight block inside th
 After the build it writes ``zoeken/woorden/<length>.json``: every searchable word with the
 number of articles that contain it, for typo correction on the search page.
 
-Settings: ``SEARCH_SYNONYMS_FILE``.
+Settings: ``SEARCH_SYNONYMS_FILE``; ``SITE_BUILD`` (default True; False, when posts are only
+read, e.g. by the newsletter, skips all of this).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ def article_words(article) -> list[str]:
 
 
 def add_search_terms(generator):
+    if not generator.settings.get("SITE_BUILD", True):
+        return
     path = generator.settings.get("SEARCH_SYNONYMS_FILE")
     groups = load_synonyms(Path(path)) if path else []
     words = {article: article_words(article) for article in generator.articles}

@@ -98,14 +98,14 @@ function activeFilters() {
   return filters;
 }
 
-// Full query first; long questions ("klant boos omdat het later wordt") also per content word.
+// The query without stop words (typos corrected, unknown words dropped); when that finds fewer
+// than three pages, long questions ("klant boos omdat het later wordt") also per word.
 async function rankedResults(query, filters) {
   const pf = await loadPagefind();
   const original = words(query);
   const checked = await Promise.all(original.map(correct));
   const unknown = original.filter((w, i) => checked[i] === null);
   const corrected = checked.filter((w) => w !== null);
-  const changed = unknown.length > 0 || corrected.some((w, i) => w !== original.filter((_, j) => checked[j] !== null)[i]);
   const seen = new Map();
   const add = (results, bonus) => {
     for (const r of results) {
@@ -115,11 +115,12 @@ async function rankedResults(query, filters) {
     }
   };
   if (!corrected.length) return { ranked: [], corrections: [], unknown };
-  if (changed) add((await pf.search(corrected.join(" "), { filters })).results, 1.0);
-  if (!unknown.length) add((await pf.search(query, { filters })).results, changed ? 0.5 : 1.0);
+  // Words like "de" and "het" are on every page: they cost Pagefind the most and say nothing.
   const content = corrected.filter((w) => !STOPWORDS.has(w));
-  if (seen.size < 3 && content.length > 1) {
-    for (const w of content) add((await pf.search(w, { filters })).results, 0.25);
+  const terms = content.length ? content : corrected;
+  add((await pf.search(terms.join(" "), { filters })).results, 1.0);
+  if (seen.size < 3 && terms.length > 1) {
+    for (const w of terms) add((await pf.search(w, { filters })).results, 0.25);
   }
   const ranked = [...seen.values()].sort((a, b) => b.score - a.score).map((e) => e.result);
   const kept = original.filter((w, i) => checked[i] !== null);
