@@ -62,6 +62,19 @@ def indexed_site_url(indexed_site, served_site) -> str:
     return served_site
 
 
+@pytest.fixture(scope="module")
+def browser(request):
+    """Headless Debian Chromium for one test module, ``BROWSER_WIDTH`` px wide (default 1024)."""
+    import shutil
+
+    from coachsite.browser import chromium
+
+    if not shutil.which("chromedriver"):
+        pytest.fail("chromedriver missing: `make test` installs Debian's chromium-driver")
+    with chromium(width=getattr(request.module, "BROWSER_WIDTH", 1024), height=900) as driver:
+        yield driver
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep test output clean
         pass

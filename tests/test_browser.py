@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from coachsite.browser import chromium
-
-    if not shutil.which("chromedriver"):
-        pytest.fail("chromedriver missing: `make test` installs Debian's chromium-driver")
-    with chromium(width=375, height=800) as driver:
-        yield driver
+BROWSER_WIDTH = 375  # the shared `browser` fixture (conftest.py) opens Chromium this wide
 
 
 @pytest.mark.parametrize("path", ["/", "/lef-om-nee-te-zeggen/", "/thema/regelruimte-en-vertrouwen/", "/nieuwsbrief/"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from urllib.parse import quote
 
 import pytest
@@ -47,14 +46,7 @@ NOTHING = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from coachsite.browser import chromium
-
-    if not shutil.which("chromedriver"):
-        pytest.fail("chromedriver missing: `make test` installs Debian's chromium-driver")
-    with chromium(width=1024, height=900) as driver:
-        yield driver
+BROWSER_WIDTH = 1024  # the shared `browser` fixture (conftest.py) opens Chromium this wide
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from coachsite.newsletter.send import (
     RateLimit,
     SendError,
     classify,
+    newsletter_for,
     send_settings,
     smtp_settings,
 )
@@ -35,18 +36,7 @@ ENV = {"NEWSLETTER_UNSUBSCRIBE_SECRET": SECRET}
 
 @pytest.fixture
 def newsletter(issue_root, settings) -> Newsletter:
-    config = send_settings(settings, ENV)
-    issue = load_issue(issue_root / DATE)
-    return newsletter_for_issue(
-        issue.folder,
-        issue.data,
-        sender=config.sender,
-        reply_to=config.reply_to,
-        unsubscribe_url=config.unsubscribe_url,
-        unsubscribe_action=config.unsubscribe_action,
-        unsubscribe_mailto=config.unsubscribe_mailto,
-        secret=config.secret,
-    )
+    return newsletter_for(load_issue(issue_root / DATE), send_settings(settings, ENV))
 
 
 def roundtrip(newsletter: Newsletter, subscriber: Subscriber) -> tuple[bytes, email.message.EmailMessage]:

@@ -184,6 +184,20 @@ class Mailer:
 TRANSIENT, PERMANENT, FATAL = "transient", "permanent", "fatal"
 
 
+def newsletter_for(issue: archive.IssueRecord, config: SendSettings) -> Newsletter:
+    """The issue's message factory with this run's sender and unsubscribe settings."""
+    return newsletter_for_issue(
+        issue.folder,
+        issue.data,
+        sender=config.sender,
+        reply_to=config.reply_to,
+        unsubscribe_url=config.unsubscribe_url,
+        unsubscribe_action=config.unsubscribe_action,
+        unsubscribe_mailto=config.unsubscribe_mailto,
+        secret=config.secret,
+    )
+
+
 def classify(error: BaseException) -> tuple[str, int | None, str]:
     """(kind, SMTP code or None, text) for an exception raised while sending one message."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
@@ -304,16 +318,7 @@ def send_issue(
     if not dry_run and config.smtp.user and not config.smtp.password:
         raise SendError(f"NEWSLETTER_SMTP_USER is '{config.smtp.user}', but {PASSWORD_ENV} is not set; export it before sending")
     try:
-        newsletter = newsletter_for_issue(
-            issue.folder,
-            issue.data,
-            sender=config.sender,
-            reply_to=config.reply_to,
-            unsubscribe_url=config.unsubscribe_url,
-            unsubscribe_action=config.unsubscribe_action,
-            unsubscribe_mailto=config.unsubscribe_mailto,
-            secret=config.secret,
-        )
+        newsletter = newsletter_for(issue, config)
     except MessageError as error:
         raise SendError(str(error)) from error
     checked = scan(subscribers_file)  # raises SubscriberError before anything is sent
