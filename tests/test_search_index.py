@@ -87,3 +87,11 @@ def test_search_page_works_without_javascript(soup_of):
     assert soup.select_one("#bladeren a[href='/tips/']")
     header = soup_of("index.html").select_one("header form[role=search]")
     assert header["action"] == "/zoeken/" and header.select_one("input[name=q]")
+
+
+def test_filters_are_in_the_page_for_every_theme_author_and_tag(soup_of, settings):
+    soup = soup_of("zoeken")
+    themes = [o.get_text() for o in soup.select("#filter-thema option")][1:]
+    assert themes == [t["name"] for t in settings["THEMES"]]
+    assert "Samira El Amrani" in [o.get_text() for o in soup.select("#filter-auteur option")]
+    assert "thuiswerken" in [o.get_text() for o in soup.select("#filter-tag option")]

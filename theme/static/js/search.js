@@ -8,8 +8,7 @@ const form = document.getElementById("zoekformulier");
 const input = document.getElementById("zoekveld");
 const statusLine = document.getElementById("zoekstatus");
 const list = document.getElementById("zoekresultaten");
-const filterBox = document.getElementById("zoekfilters");
-const FILTERS = [["thema", "Thema"], ["auteur", "Auteur"], ["tag", "Tag"]];
+const FILTERS = [["thema"], ["auteur"], ["tag"]];
 const MAX_RESULTS = 10;
 const FIRST_BATCH = 4;
 const STOPWORDS = new Set(
@@ -202,27 +201,16 @@ async function run(query) {
   document.body.dataset.searchDone = query;  // tests and the benchmark wait for this
 }
 
-async function renderFilters() {
-  const pf = await loadPagefind();
-  const available = await pf.filters();
+// The filter lists are rendered into the page at build time (no extra download before the first
+// query); here they only take their values from the URL and re-run the search when changed.
+function setUpFilters() {
   const params = new URLSearchParams(location.search);
-  for (const [key, label] of FILTERS) {
-    const values = Object.keys(available[key] || {}).sort((a, b) => a.localeCompare(b, "nl"));
-    if (!values.length) continue;
-    const wrapper = document.createElement("p");
-    const lab = document.createElement("label");
-    lab.htmlFor = `filter-${key}`;
-    lab.textContent = label;
-    const select = document.createElement("select");
-    select.id = `filter-${key}`;
-    select.name = key;
-    select.append(new Option("Alle", ""));
-    for (const value of values) select.append(new Option(value, value, false, params.get(key) === value));
+  for (const [key] of FILTERS) {
+    const select = document.getElementById(`filter-${key}`);
+    if (!select) continue;
+    select.value = params.get(key) || "";
     select.addEventListener("change", () => form.requestSubmit());
-    wrapper.append(lab, select);
-    filterBox.append(wrapper);
   }
-  filterBox.hidden = false;
 }
 
 form.addEventListener("submit", (event) => {
@@ -236,4 +224,5 @@ form.addEventListener("submit", (event) => {
 
 const initial = new URLSearchParams(location.search).get("q") || "";
 input.value = initial;
-renderFilters().then(() => run(initial));
+setUpFilters();
+run(initial);
