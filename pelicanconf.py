@@ -42,9 +42,9 @@ MENU_PAGES = ["over", "nieuwsbrief", "contact"]
 FOOTER_PAGES = ["over", "nieuwsbrief", "contact", "privacy"]
 PRIVACY_URL = "privacy/"
 
-# No inline scripts, nothing from other hosts. ('wasm-unsafe-eval' lets the search index run.)
+# No inline scripts, nothing from other hosts.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self' https:; base-uri 'self'; object-src 'none'"
 )
 # Set by `make serve` (scripts/serve.py): pages then load /livereload.js to reload on rebuild.
@@ -188,7 +188,7 @@ PLUGINS = [
     "article_extras",  # reading time, tip anchors, share links, related posts
     "email_images",  # PNG copies of SVG images for the newsletter (mail clients show no SVG)
     "newsletter_archive",  # web copies of built issues at /nieuwsbrief/YYYY-MM-DD/
-    "search_terms",  # synonyms, compound parts and typo vocabulary for the site search
+    "search_index",  # the site search: index, synonyms, compound parts, typo vocabulary
 ]
 
 SITEMAP = {

@@ -1,8 +1,8 @@
 """Builds that cannot half-fail: check, build elsewhere, then swap into ``output/``.
 
 Pelican empties its output folder before writing, so a failing build would leave a broken site.
-Here the content is checked first, the site is built into a sibling temporary folder, every
-post-build step (search index) runs there, and only a complete build replaces ``output/``.
+Here the content is checked first, the site (search index included, written by a plugin) is built
+into a sibling temporary folder, and only a complete build replaces ``output/``.
 Pelican warnings that mean lost content (unknown template variable, skipped post, duplicate
 slug, unresolved link) fail the build instead of scrolling past.
 """
@@ -13,9 +13,8 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from coachsite.checks import Problem, check_content
 from coachsite.site import build_site, load_settings
@@ -32,7 +31,6 @@ class BuildResult:
     output: Path
     seconds: float
     settings: dict
-    steps: list[str] = field(default_factory=list)
 
 
 class _Collector(logging.Handler):
@@ -63,10 +61,9 @@ def build(
     output: Path,
     *,
     run_checks: bool = True,
-    after: list[Callable[[Path, dict], str]] | None = None,
     **override,
 ) -> BuildResult:
-    """Check, build into a temporary sibling of ``output``, run ``after`` steps, then swap."""
+    """Check, build into a temporary sibling of ``output`` (search index included), then swap."""
     started = time.perf_counter()
     output = Path(output).resolve()
     if run_checks:
@@ -88,13 +85,7 @@ def build(
             pelican_logger.removeHandler(collector)
         if collector.messages:
             raise BuildError("Pelican warned about lost content; the site was not rebuilt", collector.messages)
-        steps = []
-        for step in after or []:
-            try:
-                steps.append(step(tmp, settings))
-            except Exception as error:  # e.g. the search index: report it, keep the old site
-                raise BuildError(f"{step.__name__} failed: {error}") from error
         swap_into_place(tmp, output)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return BuildResult(output=output, seconds=time.perf_counter() - started, settings=settings, steps=steps)
+    return BuildResult(output=output, seconds=time.perf_counter() - started, settings=settings)

@@ -50,10 +50,7 @@ def soup_of(site):
 
 @pytest.fixture(scope="session")
 def indexed_site(site) -> Path:
-    """The built site with its search index (what ``make html`` produces)."""
-    from coachsite.search import build_search_index
-
-    build_search_index(site, load_settings(ROOT / "pelicanconf.py"))
+    """The built site with its search index (the index is part of every build, like ``make html``)."""
     return site
 
 

@@ -45,26 +45,69 @@ def test_project_synonyms_load(settings):
     assert ["regelruimte", "beslisruimte", "mandaat", "autonomie", "empowerment"] == groups[2][:5]
 
 
+def _index(site, *parts):
+    return json.loads(site.joinpath("zoeken", "index", *parts).read_text(encoding="utf-8"))
+
+
 def test_only_published_articles_are_indexed(indexed_site, settings):
     from coachsite.content import published_articles
 
-    entry = json.loads((indexed_site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
-    assert entry["languages"]["nl"]["page_count"] == len(published_articles(settings))
-    body_pages = [p for p in indexed_site.rglob("*.html") if "data-pagefind-body" in p.read_text(encoding="utf-8")]
-    assert {p.parent.name for p in body_pages} == {a.slug for a in published_articles(settings)}
+    docs = [_index(indexed_site, "d", p.name) for p in (indexed_site / "zoeken" / "index" / "d").glob("*.json")]
+    assert sorted(d["u"] for d in docs) == sorted(a.url for a in published_articles(settings))
+    assert not (indexed_site / "zoeken" / "index" / "p" / "zwaluwstaartofferte.json").exists()  # only in a draft
 
 
-def test_extra_terms_are_hidden_in_the_article(soup_of):
-    block = soup_of("professioneel-bereikbaar-vanuit-huis").select_one("article .search-terms")
-    assert block.has_attr("hidden") and block["data-pagefind-weight"] == "0.5"
-    assert "op afstand" in block.get_text()
+def test_every_result_file_has_what_a_result_shows(indexed_site):
+    doc = next(d for d in map(lambda p: _index(indexed_site, "d", p.name), (indexed_site / "zoeken" / "index" / "d").glob("*.json"))
+               if d["u"] == "klant-merkt-het-als-teamgevoel-verdwijnt/")
+    assert doc["m"] == "Hybride werken" and doc["d"] == "1 juli 2026"
+    tips = {anchor: heading for anchor, heading, _ in doc["s"] if anchor}
+    assert tips["2-haal-het-gesprek-bij-de-koffieautomaat-terug"].startswith("2. Haal het gesprek")
 
 
-def test_typo_vocabulary_shards(indexed_site):
+def test_postings_are_gaps_and_scores_per_stem(indexed_site):
+    posting = _index(indexed_site, "p", "kantoor.json")
+    assert {"kantoor", "kantoren"} & set(posting["f"]) and "kantoor" in posting["f"]
+    gaps, scores = posting["p"][0::2], posting["p"][1::2]
+    assert gaps[0] >= 0 and all(g > 0 for g in gaps[1:]) and all(s > 0 for s in scores)
+
+
+def test_title_weighs_more_than_body(tmp_path):
+    from coachsite.search_index import Document, Section, Stems, score_documents
+
+    def doc(title, body):
+        return Document(url="x/", title=title, theme="T", date="", authors=[], tags=[], sections=[Section(None, "", body)])
+
+    docs = [doc("Over kantoor", "Wij praten vandaag over werk."), doc("Over werk", "Wij praten vandaag over kantoor.")]
+    postings, forms, vocabulary = score_documents(docs, Stems())
+    assert postings["kantoor"][0] > postings["kantoor"][1] > 0
+    assert vocabulary["kantoor"] == 2 and forms["praat"] == {"praten"}
+
+
+def test_sections_split_at_headings():
+    from coachsite.search_index import sections_of
+
+    html = '<p>Intro &amp; meer.</p><h2 id="1-een">1. Eén</h2><p>Tekst <em>één</em>.</p>'
+    assert [(s.anchor, s.heading, s.text) for s in sections_of(html)] == [
+        (None, "", "Intro & meer."), ("1-een", "1. Eén", "Tekst één .")]
+
+
+def test_synonyms_and_compound_parts_are_indexed_with_the_article(indexed_site):
+    ids = {_index(indexed_site, "d", p.name)["u"]: int(p.stem) for p in (indexed_site / "zoeken" / "index" / "d").glob("*.json")}
+    posting = _index(indexed_site, "p", "afstand.json")
+    found, doc_id = set(), 0
+    for gap in posting["p"][0::2]:
+        doc_id += gap
+        found.add(doc_id)
+    assert ids["professioneel-bereikbaar-vanuit-huis/"] in found  # "op afstand" is a synonym of thuiswerken
+
+
+def test_typo_vocabulary_maps_words_to_stems(indexed_site):
     folder = indexed_site / "zoeken" / "woorden"
-    assert sorted(int(p.stem) for p in folder.glob("*.json")) == list(range(4, 41))
+    assert sorted(int(p.stem) for p in folder.glob("*.json")) == list(range(1, 41))
     seven = json.loads((folder / "7.json").read_text(encoding="utf-8"))
-    assert seven["kantoor"] >= 3
+    assert seven["kantoor"][0] >= 3 and seven["kantoor"][1] == "kantoor"
+    assert json.loads((folder / "13.json").read_text(encoding="utf-8"))["verwachtingen"][1] == "verwacht"
     assert "zwaluwstaartofferte" not in json.loads((folder / "19.json").read_text(encoding="utf-8"))
 
 
