@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 
 import pytest
@@ -117,3 +118,57 @@ def test_excerpt_text_is_escaped(search):
     for r in search("regels")["results"]:
         tags = {t.split(">")[0].split()[0] for t in r["excerpt"].split("<")[1:]}
         assert tags <= {"mark", "/mark"}, r["excerpt"]
+
+
+@pytest.fixture(scope="module")
+def js(browser, indexed_site_url):
+    """Runs an expression against search-index.js (imported as `m`) in the page and returns its value."""
+    browser.get(f"{indexed_site_url}/zoeken/")
+
+    def run(expression: str):
+        result = browser.execute_async_script(
+            "const done = arguments[0];"
+            f"import('/theme/js/search-index.js').then((m) => done({{value: {expression}}}))"
+            ".catch((e) => done({error: String(e)}));"
+        )
+        assert "error" not in result, result["error"]
+        return result["value"]
+
+    return run
+
+
+def test_within_one_edit(js):
+    pairs = [["kantor", "kantoor"], ["klnat", "klant"], ["mandat", "mandaat"], ["kantoor", "kantoor"],
+             ["kantor", "kanton"], ["kantoor", "kantoren"], ["abc", "cab"]]
+    assert js(f"{pairs}.map(([a, b]) => m.withinOneEdit(a, b))") == [True, True, True, True, True, False, False]
+
+
+def test_words_fold_case_and_accents(js):
+    assert js("m.words('Vóórdat je CREËERT: één KPI')") == ["voordat", "je", "creeert", "een", "kpi"]
+
+
+DOC = {"u": "x/", "t": "T", "m": "M", "d": "", "s": [
+    [None, "", "Een opening zonder iets. " + "vul " * 40 + "Hier staat de koffieautomaat, echt."],
+    ["1-een", "1. Een koffieautomaat", "Tekst over kantoor."],
+    ["2-twee", "2. Over kantoor", "Kantoor kantoor kantoor, en de koffieautomaat. Daarna nog veel meer woorden zonder iets."],
+]}
+
+
+def test_excerpt_marks_query_words_around_the_best_window(js):
+    runs = js(f"m.excerpt({json.dumps(DOC)}, new Map([['koffieautomaat', 0], ['kantoor', 1]]), 8)")
+    text = "".join(r["text"] for r in runs)
+    assert text.startswith("… ") and text.endswith(" …")
+    marked = [r["text"] for r in runs if r["mark"]]
+    assert "koffieautomaat" in marked and "kantoor" in [w.lower() for w in marked]
+
+
+def test_excerpt_without_matches_is_the_opening(js):
+    runs = js(f"m.excerpt({json.dumps(DOC)}, new Map(), 4)")
+    assert "".join(r["text"] for r in runs) == "Een opening zonder iets …"
+
+
+def test_matching_tips_weigh_headings_and_rare_words(js):
+    # koffieautomaat is rare (weight 3), kantoor common (weight 0.1): the heading with the rare word wins.
+    tips = js(f"m.matchingTips({json.dumps(DOC)}, new Map([['koffieautomaat', 0], ['kantoor', 1]]), [3, 0.1])")
+    assert [t["anchor"] for t in tips] == ["1-een", "2-twee"]
+    assert js(f"m.matchingTips({json.dumps(DOC)}, new Map([['kantoor', 0]]), [1], 1)")[0]["anchor"] == "2-twee"
