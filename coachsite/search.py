@@ -58,12 +58,17 @@ def split_compound(word: str, vocabulary: Counter) -> list[str]:
     return []
 
 
-def extra_terms(words: list[str], groups: list[list[str]], vocabulary: Counter) -> list[str]:
+def extra_terms(words: list[str], groups: list[list[str]], vocabulary: Counter, parts: dict | None = None) -> list[str]:
+    """Synonyms of the phrases in ``words`` and the parts of its compounds (``parts``: a cache of
+    ``split_compound`` results to share between the articles of one build)."""
+    parts = {} if parts is None else parts
     joined = " " + " ".join(words) + " "
     terms: list[str] = []
     for group in groups:
         if any(f" {phrase} " in joined for phrase in group):
             terms += [p for p in group if f" {p} " not in joined]
     for word in {w for w in words if len(w) >= 2 * MIN_PART + 1}:
-        terms += split_compound(word, vocabulary)
+        if word not in parts:
+            parts[word] = split_compound(word, vocabulary)
+        terms += parts[word]
     return terms

@@ -113,34 +113,38 @@ class Stems:
 
 
 def score_documents(docs: list[Document], stems: Stems) -> tuple[dict[str, dict[int, float]], dict[str, set[str]], Counter]:
-    """BM25 per (stem, document) with field weights; also the words per stem and the vocabulary."""
-    weighted: list[Counter] = []
+    """BM25 per (stem, document) with field weights; also the words per stem and the vocabulary.
+
+    Words are counted per field first (in C, by ``Counter``), so stemming and weighting run once
+    per distinct word of a document rather than once per word."""
+    weighted: list[dict[str, float]] = []
     lengths: list[int] = []
-    forms: dict[str, set[str]] = {}
     vocabulary: Counter = Counter()
     for doc in docs:
-        tf: Counter = Counter()
+        tf: dict[str, float] = {}
         seen: set[str] = set()
         for name, words in doc.field_words().items():
             weight = WEIGHTS[name]
-            for word in words:
+            counts = Counter(words)
+            seen.update(counts)
+            for word, count in counts.items():
                 stem = stems(word)
-                tf[stem] += weight
-                if word not in seen:
-                    seen.add(word)
-                    forms.setdefault(stem, set()).add(word)
+                tf[stem] = tf.get(stem, 0.0) + weight * count
         vocabulary.update(seen)
         weighted.append(tf)
         lengths.append(max(1, len(doc.field_words()["body"])))
+    forms: dict[str, set[str]] = {}
+    for word in vocabulary:
+        forms.setdefault(stems(word), set()).add(word)
     n = len(docs)
     average = sum(lengths) / n if n else 1.0
     df = Counter(stem for tf in weighted for stem in tf)
-    postings: dict[str, dict[int, float]] = {}
+    idf = {stem: math.log(1 + (n - count + 0.5) / (count + 0.5)) for stem, count in df.items()}
+    postings: dict[str, dict[int, float]] = {stem: {} for stem in df}
     for doc_id, tf in enumerate(weighted):
         norm = K1 * (1 - B + B * lengths[doc_id] / average)
         for stem, f in tf.items():
-            idf = math.log(1 + (n - df[stem] + 0.5) / (df[stem] + 0.5))
-            postings.setdefault(stem, {})[doc_id] = idf * f * (K1 + 1) / (f + norm)
+            postings[stem][doc_id] = idf[stem] * f * (K1 + 1) / (f + norm)
     return postings, forms, vocabulary
 
 

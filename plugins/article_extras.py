@@ -30,6 +30,7 @@ from urllib.parse import quote
 from pelican import signals
 
 from coachsite.content import resolve_image
+from coachsite.related import RelatedIndex
 
 Tip = namedtuple("Tip", "number title anchor")
 
@@ -71,24 +72,6 @@ def share_links(title: str, url: str) -> list[dict]:
     ]
 
 
-def related_articles(article, by_tag: dict, by_category: dict, newsletter_tag: str, limit: int) -> list:
-    """Articles that share tags (the newsletter tag says nothing about the topic), then the same theme.
-
-    Candidates come from the tag and category indexes, so this stays fast for thousands of posts.
-    """
-    scores: dict = {}
-    for tag in getattr(article, "tags", []):
-        if tag.name == newsletter_tag:
-            continue
-        for other in by_tag.get(tag.name, ()):
-            scores[other] = scores.get(other, 0) + 2
-    for other in by_category.get(article.category.name, ()):
-        scores[other] = scores.get(other, 0) + 1
-    scores.pop(article, None)
-    ranked = sorted(scores.items(), key=lambda item: (item[1], item[0].date), reverse=True)
-    return [other for other, _ in ranked[:limit]]
-
-
 def article_jsonld(article, settings) -> dict:
     data = {
         "@context": "https://schema.org",
@@ -117,12 +100,11 @@ def enrich(generator):
     limit = settings.get("RELATED_POSTS_MAX", 3)
     site_build = settings.get("SITE_BUILD", True)
     everything = list(generator.articles) + list(generator.drafts)
-    by_tag: dict = {}
-    by_category: dict = {}
-    for article in generator.articles:
-        for tag in getattr(article, "tags", []):
-            by_tag.setdefault(tag.name, []).append(article)
-        by_category.setdefault(article.category.name, []).append(article)
+    related = RelatedIndex(
+        sorted(generator.articles, key=lambda a: a.date, reverse=True),
+        tags_of=lambda a: [t.name for t in getattr(a, "tags", []) if t.name != newsletter_tag],
+        theme_of=lambda a: a.category.name,
+    )
     for article in everything:
         # The raw reader output: ``article.content`` would resolve {filename} links (and memoize
         # the result) before the pages are known.
@@ -139,7 +121,7 @@ def enrich(generator):
         if not site_build:  # only reading posts (the newsletter): skip what only pages show
             continue
         article.share_links = share_links(article.title, article.public_url)
-        article.related = related_articles(article, by_tag, by_category, newsletter_tag, limit)
+        article.related = related.related(article, limit)
         article.jsonld = article_jsonld(article, settings)
 
     bios = settings.get("AUTHOR_BIOS", {})

@@ -1,8 +1,8 @@
 """The site search index, computed from the posts during the build (see ``coachsite.search_index``).
 
-After the articles are read, every published article gets ``article.search_terms``: synonyms of
-phrases it contains (from ``SEARCH_SYNONYMS_FILE``) and the parts of its compound words
-("klantbudget" -> "klant budget"). When Pelican has written the site, the index goes into
+After the articles are read, every published article is indexed with extra low-weight terms:
+synonyms of phrases it contains (from ``SEARCH_SYNONYMS_FILE``) and the parts of its compound
+words ("klantbudget" -> "klant budget"). When Pelican has written the site, the index goes into
 ``zoeken/index/`` and the typo vocabulary into ``zoeken/woorden/`` of the output folder.
 Drafts, future posts, pages and listings are never indexed: only ``generator.articles``.
 
@@ -47,8 +47,9 @@ def collect(generator):
     docs = [document(article) for article in generator.articles]
     words = [WORD_RE.findall(fold(" ".join([d.title, *d.tags, *(f"{s.heading} {s.text}" for s in d.sections)]))) for d in docs]
     vocabulary = Counter(word for found in words for word in set(found))
-    for article, doc, found in zip(generator.articles, docs, words):
-        doc.terms = article.search_terms = " ".join(extra_terms(found, groups, vocabulary))
+    parts: dict = {}
+    for doc, found in zip(docs, words):
+        doc.terms = " ".join(extra_terms(found, groups, vocabulary, parts))
     _documents[generator.settings["OUTPUT_PATH"]] = docs
 
 
