@@ -146,3 +146,31 @@ def test_pelican_warning_fails_the_build_and_keeps_output(tmp_path, good_output)
 
 def test_project_content_passes_all_checks(settings):
     assert check_content(Path(settings["PATH"]), settings) == []
+
+
+def test_failing_search_index_fails_the_build_and_keeps_output(tmp_path, good_output, monkeypatch):
+    import sys
+
+    output = tmp_path / "output"
+    shutil.copytree(good_output, output)
+    before = tree_digest(output)
+
+    def broken(*args):
+        raise OSError("disk full")
+
+    # The indexing child is forked from this process, so it sees the patched function.
+    monkeypatch.setattr(sys.modules["search_index"], "index_articles", broken)
+    with pytest.raises(BuildError, match="search index failed: OSError: disk full"):
+        build(CONFIG, output)
+    assert tree_digest(output) == before
+
+
+def test_bad_synonym_file_names_file_and_line(tmp_path, good_output):
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("thuiswerken, op afstand\nalleen\n", encoding="utf-8")
+    output = tmp_path / "output"
+    shutil.copytree(good_output, output)
+    before = tree_digest(output)
+    with pytest.raises(BuildError, match=r"synonyms.txt:2: a synonym group needs at least two phrases"):
+        build(CONFIG, output, SEARCH_SYNONYMS_FILE=str(synonyms))
+    assert tree_digest(output) == before
