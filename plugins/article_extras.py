@@ -5,7 +5,8 @@ Per article it sets:
 - ``reading_time``: minutes, at ``READING_WORDS_PER_MINUTE`` (default 200), at least 1;
 - ``tips``: the numbered tips (``## 1. …`` headings) as ``Tip(number, title, anchor)``;
 - ``image_path`` / ``image_url``: the ``Image:`` metadata resolved to a site path / absolute URL;
-- ``public_url``: the absolute URL on ``PUBLIC_SITEURL``;
+- ``href``: ``url`` computed once (Pelican formats it anew on every use); ``public_url``: the
+  absolute URL on ``PUBLIC_SITEURL``;
 - ``share_links``: LinkedIn, e-mail and WhatsApp as plain links (no third-party scripts);
 - ``related``: up to ``RELATED_POSTS_MAX`` (default 3) other articles, by shared tags (ignoring
   ``NEWSLETTER_TAG``), then same theme, newest first;
@@ -114,7 +115,8 @@ def enrich(generator):
         article.reading_time = max(1, math.ceil(words / per_minute))
         article.tips = find_tips(html)
         article.summary_text = plain_text(getattr(article, "_summary", "") or html)[:300]
-        article.public_url = f"{site}/{article.url}"
+        article.href = article.url  # Pelican formats ``url`` anew on every use: ~30 uses per article
+        article.public_url = f"{site}/{article.href}"
         article.image_path = resolve_image(article.metadata.get("image"))
         article.image_url = f"{site}/{article.image_path}" if article.image_path else None
         article.image_alt = article.metadata.get("imagealt", "")
