@@ -17,6 +17,8 @@ from pathlib import Path
 import markdown
 from pelican.utils import get_date, slugify
 
+from coachsite.search import SynonymError, load_synonyms
+
 MAX_FILE_BYTES = 1_000_000
 MAX_SUMMARY_CHARS = 200
 STATUSES = ("draft", "hidden", "published")
@@ -204,12 +206,27 @@ def check_body(src: Source, root: Path, by_path: dict, site_urls: set[str], prob
                 add(f"link to '{path_part}': no page on the site has that address")
 
 
+def _shown(path: Path) -> str:
+    """A path as the coach typed it: relative to the current folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def check_content(root: Path, settings: dict) -> list[Problem]:
     """Check every Markdown file under ``root`` (the content folder); return the problems, sorted."""
     root = Path(root).resolve()
     problems: list[Problem] = []
     vocab_file = Path(settings.get("TAG_VOCABULARY_FILE", root.parent / "tags.txt"))
+    if not vocab_file.is_file():
+        return [Problem(_shown(vocab_file), 0, "the tag list is missing: create it with one allowed tag per line")]
     vocabulary = {l.strip() for l in vocab_file.read_text(encoding="utf-8").splitlines() if l.strip() and not l.startswith("#")}
+    if settings.get("SEARCH_SYNONYMS_FILE"):
+        try:
+            load_synonyms(Path(settings["SEARCH_SYNONYMS_FILE"]))
+        except SynonymError as error:
+            problems.append(Problem(_shown(Path(error.path)), error.line, error.message))
     page_dirs = [root / p for p in settings.get("PAGE_PATHS", ["pages"])]
     sources = []
     for path in sorted(root.rglob("*.md")):

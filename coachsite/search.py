@@ -30,7 +30,17 @@ def fold(text: str) -> str:
     return COMBINING_RE.sub("", unicodedata.normalize("NFKD", text.lower()))
 
 
+class SynonymError(ValueError):
+    """A line of the synonym file that cannot be used; ``str()`` is ``path:line: message``."""
+
+    def __init__(self, path: Path, line: int, message: str):
+        super().__init__(f"{path}:{line}: {message}")
+        self.path, self.line, self.message = path, line, message
+
+
 def load_synonyms(path: Path) -> list[list[str]]:
+    if not Path(path).is_file():
+        raise SynonymError(path, 0, "the synonym file is missing (SEARCH_SYNONYMS_FILE in pelicanconf.py)")
     groups = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         line = line.strip()
@@ -39,7 +49,7 @@ def load_synonyms(path: Path) -> list[list[str]]:
         phrases = [" ".join(WORD_RE.findall(fold(p))) for p in line.split(",")]
         phrases = [p for p in phrases if p]
         if len(phrases) < 2:
-            raise ValueError(f"{path}:{number}: a synonym group needs at least two phrases separated by commas")
+            raise SynonymError(path, number, "a synonym group needs at least two phrases separated by commas")
         groups.append(phrases)
     return groups
 

@@ -171,6 +171,13 @@ def test_bad_synonym_file_names_file_and_line(tmp_path, good_output):
     output = tmp_path / "output"
     shutil.copytree(good_output, output)
     before = tree_digest(output)
-    with pytest.raises(BuildError, match=r"synonyms.txt:2: a synonym group needs at least two phrases"):
+    with pytest.raises(BuildError) as error:
         build(CONFIG, output, SEARCH_SYNONYMS_FILE=str(synonyms))
+    assert error.value.details == [f"{synonyms}:2: a synonym group needs at least two phrases separated by commas"]
     assert tree_digest(output) == before
+
+
+def test_missing_tag_list_is_a_clear_problem(tmp_path, settings):
+    missing = tmp_path / "tags.txt"
+    problems = check_content(Path(settings["PATH"]), {**settings, "TAG_VOCABULARY_FILE": str(missing)})
+    assert [str(p) for p in problems] == [f"{missing}:0: the tag list is missing: create it with one allowed tag per line"]
