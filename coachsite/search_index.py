@@ -48,6 +48,7 @@ TAG_RE = re.compile(r"<[^>]+>")
 
 
 def html_text(html: str) -> str:
+    """The text of an HTML fragment on one line (also for word counts and meta descriptions)."""
     return " ".join(unescape(TAG_RE.sub(" ", html)).split())
 
 

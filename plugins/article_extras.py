@@ -32,19 +32,12 @@ from pelican import signals
 
 from coachsite.content import resolve_image
 from coachsite.related import RelatedIndex
+from coachsite.search_index import html_text as plain_text
 
 Tip = namedtuple("Tip", "number title anchor")
 
 TIP_HEADING = re.compile(r'<h2 id="(?P<anchor>[^"]+)">\s*(?P<number>\d+)\.\s*(?P<title>.*?)</h2>', re.S)
-TAG_RE = re.compile(r"<[^>]+>")
 WORD_RE = re.compile(r"\w+")
-
-
-def plain_text(html: str) -> str:
-    """Text of an HTML fragment, for word counts and meta descriptions."""
-    from html import unescape
-
-    return " ".join(unescape(TAG_RE.sub(" ", html)).split())
 
 
 def find_tips(html: str) -> list[Tip]:
