@@ -74,17 +74,26 @@ class Document:
     fields: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def field_words(self) -> dict[str, list[str]]:
+        """Folded words per weighted field. The text fields are split once and kept; ``terms`` is
+        split on every call, because it is set after the text has been read (from its words)."""
         if not self.fields:
-            words = lambda text: WORD_RE.findall(fold(text))  # noqa: E731
             self.fields = {
-                "title": words(self.title),
-                "tags": words(" ".join(self.tags)),
-                "headings": words(" ".join(s.heading for s in self.sections)),
-                "theme": words(self.theme),
-                "body": words(" ".join(s.text for s in self.sections)),
-                "terms": words(self.terms),
+                "title": _words(self.title),
+                "tags": _words(" ".join(self.tags)),
+                "headings": _words(" ".join(s.heading for s in self.sections)),
+                "theme": _words(self.theme),
+                "body": _words(" ".join(s.text for s in self.sections)),
             }
-        return self.fields
+        return {**self.fields, "terms": _words(self.terms)}
+
+    def text_words(self) -> list[str]:
+        """The words a reader sees: title, tags, headings and body (synonyms are looked up in these)."""
+        fields = self.field_words()
+        return fields["title"] + fields["tags"] + fields["headings"] + fields["body"]
+
+
+def _words(text: str) -> list[str]:
+    return WORD_RE.findall(fold(text))
 
 
 def sections_of(html: str) -> list[Section]:
@@ -133,7 +142,7 @@ def score_documents(docs: list[Document], stems: Stems) -> tuple[dict[str, dict[
                 tf[stem] = tf.get(stem, 0.0) + weight * count
         vocabulary.update(seen)
         weighted.append(tf)
-        lengths.append(max(1, len(doc.field_words()["body"])))
+        lengths.append(max(1, len(doc.fields["body"])))
     forms: dict[str, set[str]] = {}
     for word in vocabulary:
         forms.setdefault(stems(word), set()).add(word)

@@ -22,7 +22,7 @@ from pathlib import Path
 from pelican import signals
 
 from coachsite.dates import nl_date
-from coachsite.search import WORD_RE, extra_terms, fold, load_synonyms
+from coachsite.search import extra_terms, load_synonyms
 from coachsite.search_index import Document, sections_of, write_index
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def document(article) -> Document:
 
 def index_articles(articles: list, groups: list[list[str]], output: Path) -> dict:
     docs = [document(article) for article in articles]
-    words = [WORD_RE.findall(fold(" ".join([d.title, *d.tags, *(f"{s.heading} {s.text}" for s in d.sections)]))) for d in docs]
+    words = [doc.text_words() for doc in docs]
     vocabulary = Counter(word for found in words for word in set(found))
     parts: dict = {}
     for doc, found in zip(docs, words):

@@ -88,12 +88,9 @@ export class SearchIndex {
   async postings(stem) {
     const data = await this.json(`zoeken/index/p/${stem}.json`);
     if (!data) return { forms: [], ids: [], scores: [], idf: 0 };
-    const ids = [], scores = [];
-    let id = 0;
-    for (let i = 0; i < data.p.length; i += 2) {
-      ids.push((id += data.p[i]));
-      scores.push(data.p[i + 1] / 100);
-    }
+    // [gap, score × 100, gap, score × 100, …]
+    const ids = gapsToIds(data.p.filter((_, i) => i % 2 === 0));
+    const scores = data.p.filter((_, i) => i % 2 === 1).map((score) => score / 100);
     const idf = Math.log(1 + (data.n - ids.length + 0.5) / (ids.length + 0.5));
     return { forms: data.f, ids, scores, idf };
   }
