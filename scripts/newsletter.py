@@ -17,46 +17,13 @@ from coachsite.newsletter import archive
 from coachsite.newsletter.issue import IssueError, build_issue
 from coachsite.newsletter.render import RenderError
 from coachsite.newsletter.schedule import issue_dates, next_issue_date
-from coachsite.site import load_settings
+from coachsite.clitools import DATE, CoachError, Context
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class IsoDate(click.ParamType):
-    name = "YYYY-MM-DD"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            self.fail(f"'{value}' is not a date like 2026-11-25", param, ctx)
-
-
-DATE = IsoDate()
-
-
-class Context:
-    def __init__(self, config: Path, root: Path):
-        self.config = config
-        self.root = root
-        self._settings = None
-
-    @property
-    def settings(self) -> dict:
-        if self._settings is None:
-            self._settings = load_settings(self.config)
-        return self._settings
-
-    @property
-    def templates(self) -> Path:
-        return self.root / "templates"
-
-
 def fail(message: str) -> None:
-    click.secho(f"Error: {message}", fg="red", err=True)
-    sys.exit(1)
+    raise CoachError(message)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -164,7 +164,7 @@ def test_cli_build_list_and_errors(root):
     bad = run(root, "build", "--date", "2026-11-24")
     assert bad.exit_code == 1 and "not the last Wednesday" in bad.output
     nonsense = run(root, "build", "--date", "25-11-2026")
-    assert nonsense.exit_code == 2 and "is not a date like 2026-11-25" in nonsense.output
+    assert nonsense.exit_code == 2 and "is geen datum zoals 2026-11-25" in nonsense.output
     ok = run(root, "build", "--today", "2026-11-20")  # default date: next issue date
     assert ok.exit_code == 0, ok.output
     assert "Issue of 25 november 2026" in ok.output
