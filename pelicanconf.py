@@ -5,6 +5,7 @@ source of truth. ``publishconf.py`` imports everything from here and overrides w
 differs in production.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -206,7 +207,31 @@ NEWSLETTER_TAG = "nieuwsbrief"
 NEWSLETTER_MAX_POSTS = 5
 # Where the sign-up form posts to: your mailing provider's subscribe URL.
 NEWSLETTER_SIGNUP_ACTION = "https://nieuwsbrief.klantgerichtwerkt.nl/aanmelden"
-CONTACT_EMAIL = "marieke@klantgerichtwerkt.nl"
+CONTACT_EMAIL = os.environ.get("BUSINESS_EMAIL", "marieke@klantgerichtwerkt.nl")
+
+# --- Business details (art. 3:15d BW) and privacy ------------------------------------
+# Shown in the footer, on the contact page and in the privacy statement. Each can be overridden
+# by an environment variable of the same name. A value in square brackets is a placeholder:
+# `make publish` (and the monthly automatic run) refuses to build while one is left, and names it.
+BUSINESS_NAME = os.environ.get("BUSINESS_NAME", "Klantgericht Werkt")
+BUSINESS_OWNER = os.environ.get("BUSINESS_OWNER", AUTHOR)
+BUSINESS_KVK = os.environ.get("BUSINESS_KVK", "[KvK-nummer]")
+BUSINESS_BTW = os.environ.get("BUSINESS_BTW", "[btw-identificatienummer]")
+BUSINESS_ADDRESS = os.environ.get("BUSINESS_ADDRESS", "[straat en huisnummer, postcode en plaats]")
+BUSINESS_PHONE = os.environ.get("BUSINESS_PHONE", "[telefoonnummer]")
+BUSINESS_EMAIL = CONTACT_EMAIL
+# The companies that process subscribers' data for you (named on the privacy page).
+PRIVACY_HOSTING_PROVIDER = os.environ.get("PRIVACY_HOSTING_PROVIDER", "[naam van je hostingbedrijf]")
+PRIVACY_MAIL_PROVIDER = os.environ.get("PRIVACY_MAIL_PROVIDER", "[naam van je e-mailprovider]")
+# The date of the last change to the privacy statement (change it with every change in what you do).
+PRIVACY_UPDATED = datetime.date(2026, 11, 25)
+# Days after an unsubscribe (or an unconfirmed sign-up) before the data is erased for good.
+SUBSCRIBER_RETENTION_DAYS = 30
+# Settings that must be filled in before publishing; checked by coachsite/business.py.
+BUSINESS_REQUIRED = [
+    "BUSINESS_NAME", "BUSINESS_KVK", "BUSINESS_BTW", "BUSINESS_ADDRESS", "BUSINESS_PHONE", "BUSINESS_EMAIL",
+    "PRIVACY_HOSTING_PROVIDER", "PRIVACY_MAIL_PROVIDER",
+]
 
 # Mail clients show no SVG: the build writes PNG copies of SVG article images at this width.
 EMAIL_IMAGE_WIDTH = 1200

@@ -13,3 +13,5 @@ from pelicanconf import *  # noqa: E402,F403
 SITEURL = PUBLIC_SITEURL  # noqa: F405
 RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True
+# Refuse to build while a business detail (BUSINESS_REQUIRED) still holds a placeholder.
+REQUIRE_BUSINESS_DETAILS = True

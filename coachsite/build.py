@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from coachsite.business import placeholder_problems
 from coachsite.checks import Problem, check_content
 from coachsite.site import build_site, load_settings
 
@@ -44,7 +45,10 @@ class _Collector(logging.Handler):
 
 def check(config: Path, **override) -> list[Problem]:
     settings = load_settings(config, **override)
-    return check_content(Path(settings["PATH"]), settings)
+    problems = check_content(Path(settings["PATH"]), settings)
+    if settings.get("REQUIRE_BUSINESS_DETAILS"):
+        problems += placeholder_problems(Path(config), settings)
+    return problems
 
 
 def swap_into_place(built: Path, output: Path) -> None:
