@@ -10,7 +10,12 @@ Why it is built this way:
   address, and a static site cannot receive a POST. The link in the footer (a GET, which link
   scanners follow too) opens the confirmation page ``/afmelden/``, whose form does the POST.
 - Nothing from the subscriber file or issue.json can add a header: line breaks and other control
-  characters are removed from names; a subject with a line break is refused.
+  characters are removed from names; a subject with a line break is refused. The ``To`` header is
+  written by :func:`to_header` and never parsed again: a name holding an RFC 2047 encoded word
+  (``=?utf-8?b?…?=``, which could decode to a line break) is itself encoded, so a reader shows it
+  literally. (Python's parser decodes such a word and then refuses, or worse, folds the break.)
+- The Message-ID is stable per issue and recipient (an HMAC, so it reveals no address): should a
+  message ever be sent twice after an uncertain outcome, mail programs can recognise the copy.
 - Speed matters at 10,000+ messages, and SMTP is request/response, so every millisecond spent
   building a message is a millisecond the connection sits idle. Bodies are quoted-printable
   (7-bit safe on any server, readable): the fixed text around the two placeholders is encoded
@@ -26,6 +31,8 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import functools
+import hashlib
+import hmac
 import html
 import re
 import secrets
@@ -34,6 +41,7 @@ from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage, MIMEPart
+from email.header import Header
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import quote
@@ -69,6 +77,8 @@ OUTPUT_POLICY = policy.SMTP.clone(max_line_length=998)
 RAW_HEADERS = {"list-unsubscribe", "list-unsubscribe-post"}  # ASCII URIs: written as they are
 MAX_NAME = 100
 TOKEN_FIELD = "{token}"
+TEST_PREFIX = "[TEST] "
+_NEEDS_QUOTES = re.compile(r'[()<>\[\]:;@\\,."]')
 
 
 class MessageError(Exception):
@@ -79,6 +89,18 @@ def clean_name(name: str) -> str:
     """A display name that cannot break out of its header: no control characters, one line."""
     name = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in name)
     return " ".join(name.split())[:MAX_NAME].strip()
+
+
+def to_header(name: str, email: str) -> str:
+    """The ``To`` value, ready to write: plain ASCII names as they are (quoted if needed), any
+    other name (non-ASCII, or holding "=?") as UTF-8 encoded words of exactly its text."""
+    if not name:
+        return email
+    if name.isascii() and name.isprintable() and "=?" not in name:
+        if _NEEDS_QUOTES.search(name):
+            name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return f"{name} <{email}>"
+    return f"{Header(name, 'utf-8').encode(linesep=chr(13) + chr(10))} <{email}>"
 
 
 def header_text(value: str, where: str) -> str:
@@ -170,6 +192,7 @@ class Newsletter:
         unsubscribe_mailto: str,
         secret: bytes,
         source: str = "issue.json",
+        issue_id: str = "",
     ):
         self.subject = header_text(subject, f"{source}: field 'subject'")
         if not self.subject:
@@ -194,6 +217,7 @@ class Newsletter:
         mailto = unsubscribe_mailto.removeprefix("mailto:")
         self.unsubscribe_mailto = ascii_uri(mailto, "NEWSLETTER_UNSUBSCRIBE_MAILTO") if mailto else ""
         self.secret = secret
+        self.issue_id = issue_id
         # Header objects parsed once and shared by every message (parsing is the slow part). The
         # boundary can be shared too: it contains "=_", which quoted-printable text never does.
         self._from = header("From", str(self.sender))
@@ -226,17 +250,26 @@ class Newsletter:
             mailto=mailto,
         )
 
-    def message(self, subscriber: Subscriber, now: dt.datetime | None = None) -> EmailMessage:
+    def message_id(self, email: str) -> str:
+        """The same for every attempt to send this issue to this address."""
+        digest = hmac.new(
+            self.secret, b"message-id\0" + f"{self.issue_id}\0{email.lower()}".encode(), hashlib.sha256
+        ).hexdigest()[:32]
+        return f"<{self.issue_id or 'issue'}.{digest}@{self.domain}>"
+
+    def message(self, subscriber: Subscriber, now: dt.datetime | None = None, *, test: bool = False) -> EmailMessage:
+        """The personal email; ``test`` makes a test copy ("[TEST] " subject, its own Message-ID)."""
         name = clean_name(subscriber.name)
         links = self.links(subscriber.email)
         msg = EmailMessage(policy=POLICY)
         msg["Date"] = header("Date", format_datetime((now or dt.datetime.now(tz=AMSTERDAM)).astimezone(AMSTERDAM)))
-        msg["Message-ID"] = header("Message-ID", make_msgid(domain=self.domain))
+        message_id = make_msgid("test", domain=self.domain) if test else self.message_id(subscriber.email)
+        msg["Message-ID"] = header("Message-ID", message_id)
         msg["From"] = self._from
         if self._reply_to:
             msg["Reply-To"] = self._reply_to
-        msg["To"] = header("To", Address(display_name=name, addr_spec=subscriber.email))
-        msg["Subject"] = self._subject
+        msg.set_raw("To", to_header(name, subscriber.email))
+        msg["Subject"] = header("Subject", TEST_PREFIX + self.subject) if test else self._subject
         uris = ", ".join(f"<{uri}>" for uri in (links.one_click, links.mailto) if uri)
         msg["List-Unsubscribe"] = header("List-Unsubscribe", uris)
         msg["List-Unsubscribe-Post"] = self._one_click_post
@@ -268,9 +301,11 @@ def to_bytes(msg: EmailMessage) -> bytes:
 
 def _headers(part) -> bytes:
     lines = []
-    for name, value in part.items():
+    for name, value in part.raw_items():
         line = f"{name}: {value}\r\n"
-        if name.lower() in RAW_HEADERS or (_plain(value) and len(line) <= 1000):
+        if not hasattr(value, "name"):  # set_raw(): written exactly as made (see to_header)
+            lines.append(line.encode("ascii"))
+        elif name.lower() in RAW_HEADERS or (_plain(value) and len(line) <= 1000):
             lines.append(line.encode("ascii"))  # what folding at 998 would write anyway
         else:
             lines.append(_fold(name, str(value)))
@@ -305,5 +340,6 @@ def newsletter_for_issue(folder: Path, data: dict, **settings) -> Newsletter:
         html_body=bodies["email.html"],
         text_body=bodies["email.txt"],
         source=str(folder / "issue.json"),
+        issue_id=folder.name,
         **settings,
     )
