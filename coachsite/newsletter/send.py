@@ -46,7 +46,7 @@ from .delivery import (  # noqa: F401 (re-exported: callers import them from her
 )
 from .message import MessageError, Newsletter, newsletter_for_issue, to_bytes
 from .sendlog import FAILED, LOG_FILE, SENDING, SENT, STARTED, SendLock, SendLog, issue_hash
-from .subscribers import FATAL, NOTE, SKIPPED, Problem, RecipientSource, Subscriber, address_problem, problem_report
+from .subscribers import FATAL, CsvRecipients, NOTE, SKIPPED, Problem, RecipientSource, Subscriber, address_problem, problem_report
 from .tokens import TokenError, secret_from_env
 
 PASSWORD_ENV = "NEWSLETTER_SMTP_PASSWORD"
@@ -221,7 +221,7 @@ def _check_source(source: RecipientSource, summary: Summary) -> None:
 
 def send_issue(
     folder: Path,
-    source: RecipientSource,
+    source: RecipientSource | Path | str,
     config: SendSettings,
     *,
     dry_run: bool = False,
@@ -241,9 +241,12 @@ def send_issue(
     """Send the issue in ``folder`` to everyone in ``source`` who has no outcome in the send log yet.
 
     Recipients whose outcome is unknown (uncertain) are skipped and listed unless
-    ``resend_uncertain``. Raises SendError (with the partial summary) when the run cannot go on;
-    everything done until then is logged, so running the same command again continues.
+    ``resend_uncertain``. A path stands for :class:`CsvRecipients` of that file. Raises SendError
+    (with the partial summary) when the run cannot go on; everything done until then is logged,
+    so running the same command again continues.
     """
+    if isinstance(source, (str, Path)):
+        source = CsvRecipients(source)
     if max_attempts < 1:
         raise SendError("max_attempts must be 1 or more")
     if limit is not None and limit < 0:
