@@ -34,7 +34,9 @@ from coachsite.i18n import _
 from . import archive
 from .delivery import (  # noqa: F401 (re-exported: callers import them from here)
     DEFAULT_PORTS,
+    PERMANENT,
     SECURITY,
+    TRANSIENT,
     Mailer,
     RateLimit,
     Retry,
