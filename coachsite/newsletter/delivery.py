@@ -218,8 +218,9 @@ def deliver(mailer: Mailer, sender: str, recipient: str, data: bytes, retry: Ret
             ) -> Outcome:
     """Send one message with retries on temporary problems; never retries after an uncertain end.
 
-    ``after_refusal`` runs when a server refused the message after ``before_dot`` ran (so the
-    caller can note that the intent ended in a refusal, not in the unknown). Raises SendError when
+    ``after_refusal`` runs when the server refused the message after ``before_dot`` ran and another
+    attempt follows (so the caller can note that the intent ended in a refusal, not in the
+    unknown; the final outcome is the caller's to write). Raises SendError when
     a problem would fail every message (login, sender refused) or the server stays unreachable.
     """
     outcome = Outcome()
@@ -227,15 +228,13 @@ def deliver(mailer: Mailer, sender: str, recipient: str, data: bytes, retry: Ret
         dotted = []
         try:
             mailer.send(sender, recipient, data, before_dot=lambda: (before_dot(), dotted.append(True)))
-            return outcome
+            return Outcome(retries=outcome.retries)
         except Exception as error:  # classify() re-raises anything that is not a mail problem
             kind, code, text = classify(error)
         outcome.kind, outcome.code, outcome.error = kind, code, text
         if kind == UNCERTAIN:
             mailer.reset()
             return outcome
-        if dotted:
-            after_refusal(outcome)
         if kind == PERMANENT:
             return outcome
         mailer.reset()
@@ -243,6 +242,8 @@ def deliver(mailer: Mailer, sender: str, recipient: str, data: bytes, retry: Ret
             raise SendError(_("{host}:{port} refused: {reply}").format(
                 host=mailer.smtp.host, port=mailer.smtp.port, reply=f"{code} {text}" if code else text))
         if attempt < retry.attempts:
+            if dotted:  # the intent was logged, the server refused it: not uncertain, tried again
+                after_refusal(outcome)
             outcome.retries += 1
             retry.wait(attempt)
     if code is None:

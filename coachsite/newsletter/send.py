@@ -449,6 +449,7 @@ def send_test_copy(
     people = []
     for number, value in enumerate(addresses, start=1):
         name, email = parseaddr(value)
+        email = email or value.strip()
         problem = address_problem(email)
         if problem:
             raise SendError(_("test address '{value}': {problem}").format(value=value, problem=problem))
