@@ -74,7 +74,7 @@ def verify_token(token: str, secret: bytes) -> str:
         email = _unb64(encoded).decode("utf-8")
         given = _unb64(mac)
     except (binascii.Error, ValueError) as error:
-        raise TokenError(_("'{token}' is not an unsubscribe token ({error})").format(token=token, error=error)) from error
+        raise TokenError(_("'{token}' is not an unsubscribe token (it cannot be decoded)").format(token=token)) from error
     if not hmac.compare_digest(given, _mac(secret, email)):
         raise TokenError(_("'{token}' has a wrong signature: not made with this {name}, or altered").format(
             token=token, name=SECRET_ENV))
