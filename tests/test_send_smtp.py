@@ -13,7 +13,6 @@ from coachsite.newsletter.archive import SENT_FILE, load_issue
 from coachsite.newsletter.issue import IssueError, build_issue
 from coachsite.newsletter.send import SendError, send_issue
 from coachsite.newsletter.sendlog import LOG_FILE, SendLock, SendLogError
-from coachsite.newsletter.subscribers import SubscriberError
 from coachsite.newsletter.tokens import verify_token
 from newsletter_helpers import post
 from send_helpers import (  # noqa: F401 (fixtures)

@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from email.utils import parseaddr
+from collections.abc import Callable
 from pathlib import Path
 
 from coachsite.dates import AMSTERDAM
@@ -37,168 +34,33 @@ from .delivery import (  # noqa: F401 (re-exported: callers import them from her
     PERMANENT,
     SECURITY,
     TRANSIENT,
+    UNCERTAIN,
     Mailer,
     RateLimit,
     Retry,
     SendError,
     SmtpSettings,
-    UNCERTAIN,
     classify,
     deliver,
 )
-from .message import MessageError, Newsletter, newsletter_for_issue, to_bytes
+from .message import Newsletter, to_bytes
 from .sendlog import FAILED, LOG_FILE, SENDING, SENT, STARTED, SendLock, SendLog, issue_hash
-from .subscribers import FATAL, CsvRecipients, NOTE, SKIPPED, Problem, RecipientSource, Subscriber, address_problem, problem_report
-from .tokens import TokenError, secret_from_env
-
-PASSWORD_ENV = "NEWSLETTER_SMTP_PASSWORD"
-SETTINGS = (
-    "NEWSLETTER_FROM",
-    "NEWSLETTER_REPLY_TO",
-    "NEWSLETTER_SMTP_HOST",
-    "NEWSLETTER_SMTP_PORT",
-    "NEWSLETTER_SMTP_USER",
-    "NEWSLETTER_SMTP_SECURITY",
-    "NEWSLETTER_UNSUBSCRIBE_URL",
-    "NEWSLETTER_UNSUBSCRIBE_ACTION",
-    "NEWSLETTER_UNSUBSCRIBE_MAILTO",
-    "NEWSLETTER_TEST_TO",
+from .sendsettings import (  # noqa: F401 (re-exported)
+    ENV_ONLY,
+    PASSWORD_ENV,
+    SETTINGS,
+    SendSettings,
+    effective,
+    newsletter_for,
+    send_settings,
+    smtp_settings,
 )
-ENV_ONLY = (PASSWORD_ENV, "NEWSLETTER_UNSUBSCRIBE_SECRET")
+from .subscribers import FATAL, NOTE, SKIPPED, CsvRecipients, RecipientSource, Subscriber, problem_report
+from .summary import Failure, Progress, Summary
+from .testcopy import send_test_copy  # noqa: F401 (re-exported)
+
 DRY_RUN_DIR = "dry-run"
 DRY_RUN_MESSAGES = 5
-
-
-# --- Settings ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SendSettings:
-    smtp: SmtpSettings
-    sender: str
-    reply_to: str
-    unsubscribe_url: str
-    unsubscribe_action: str
-    unsubscribe_mailto: str
-    secret: bytes = field(repr=False)
-    test_to: tuple[str, ...] = ()  # NEWSLETTER_TEST_TO: where `send --test-copy` goes
-
-
-def effective(settings: Mapping, environ: Mapping[str, str]) -> dict[str, str]:
-    """The newsletter settings, each replaced by an environment variable of the same name if set."""
-    for name in ENV_ONLY:
-        if name in settings:
-            raise SendError(_(
-                "{name} must not be in pelicanconf.py/publishconf.py (it would end up in git); "
-                "set the environment variable instead"
-            ).format(name=name))
-    return {name: str(environ[name] if name in environ else settings.get(name, "") or "").strip() for name in SETTINGS}
-
-
-def smtp_settings(settings: Mapping, environ: Mapping[str, str] | None = None) -> SmtpSettings:
-    environ = os.environ if environ is None else environ
-    values = effective(settings, environ)
-    security = values["NEWSLETTER_SMTP_SECURITY"].lower() or "starttls"
-    if security not in SECURITY:
-        raise SendError(_("NEWSLETTER_SMTP_SECURITY is '{value}'; use one of {allowed}").format(
-            value=security, allowed=", ".join(SECURITY)))
-    host = values["NEWSLETTER_SMTP_HOST"]
-    if not host:
-        raise SendError(_("NEWSLETTER_SMTP_HOST is not set: your mail provider's SMTP server, e.g. smtp.example.nl"))
-    port_text = values["NEWSLETTER_SMTP_PORT"] or str(DEFAULT_PORTS[security])
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise SendError(_("NEWSLETTER_SMTP_PORT is '{value}'; use a port number such as 587").format(value=port_text))
-    return SmtpSettings(
-        host=host,
-        port=int(port_text),
-        security=security,
-        user=values["NEWSLETTER_SMTP_USER"],
-        password=environ.get(PASSWORD_ENV, ""),
-    )
-
-
-def send_settings(settings: Mapping, environ: Mapping[str, str] | None = None) -> SendSettings:
-    """Everything ``send`` needs, checked up front so a run never stops half-way over a setting."""
-    environ = os.environ if environ is None else environ
-    values = effective(settings, environ)
-    try:
-        secret = secret_from_env(environ)
-    except TokenError as error:
-        raise SendError(str(error)) from error
-    if not values["NEWSLETTER_FROM"]:
-        raise SendError(_("NEWSLETTER_FROM is not set, e.g. 'Marieke Jansen <nieuwsbrief@klantgerichtwerkt.nl>'"))
-    return SendSettings(
-        smtp=smtp_settings(settings, environ),
-        sender=values["NEWSLETTER_FROM"],
-        reply_to=values["NEWSLETTER_REPLY_TO"],
-        unsubscribe_url=values["NEWSLETTER_UNSUBSCRIBE_URL"],
-        unsubscribe_action=values["NEWSLETTER_UNSUBSCRIBE_ACTION"],
-        unsubscribe_mailto=values["NEWSLETTER_UNSUBSCRIBE_MAILTO"],
-        secret=secret,
-        test_to=tuple(a.strip() for a in values["NEWSLETTER_TEST_TO"].split(",") if a.strip()),
-    )
-
-
-def newsletter_for(issue: archive.IssueRecord, config: SendSettings) -> Newsletter:
-    """The issue's message factory with this run's sender and unsubscribe settings."""
-    try:
-        return newsletter_for_issue(
-            issue.folder,
-            issue.data,
-            sender=config.sender,
-            reply_to=config.reply_to,
-            unsubscribe_url=config.unsubscribe_url,
-            unsubscribe_action=config.unsubscribe_action,
-            unsubscribe_mailto=config.unsubscribe_mailto,
-            secret=config.secret,
-        )
-    except MessageError as error:
-        raise SendError(str(error)) from error
-
-
-# --- The result ----------------------------------------------------------------------------
-
-
-@dataclass
-class Failure:
-    email: str
-    line: int
-    code: int | None
-    error: str
-
-
-@dataclass
-class Summary:
-    """What a run did. ``failed`` and ``uncertain_details`` carry the reasons; ``complete`` is true
-    once every active subscriber has the issue (``sent.json`` exists)."""
-
-    recipients: int = 0  # active, valid, unique subscribers in the source
-    sent: int = 0  # this run
-    already_sent: int = 0  # skipped: logged as sent by an earlier run
-    failed: list[Failure] = field(default_factory=list)  # this run
-    uncertain: list[str] = field(default_factory=list)  # addresses that may or may not have it
-    uncertain_details: list[Failure] = field(default_factory=list)
-    remaining: int = 0  # not tried this run (--limit, or the run stopped)
-    invalid: list[Problem] = field(default_factory=list)
-    duplicates: list[Problem] = field(default_factory=list)
-    unsubscribed: int = 0
-    dry_run_files: list[Path] = field(default_factory=list)
-    would_send: int = 0  # dry run only
-    retries: int = 0
-    test: bool = False  # a test copy: nothing logged, the issue is not marked
-    marked_sent: bool = False  # sent.json written by this run
-    already_marked: dict | None = None  # sent.json existed before this run
-
-    @property
-    def complete(self) -> bool:
-        return self.marked_sent or self.already_marked is not None
-
-    def add_uncertain(self, person: Subscriber, reason: str) -> None:
-        self.uncertain.append(person.email)
-        self.uncertain_details.append(Failure(person.email, person.line, None, reason))
-
-
-Progress = Callable[[str, Subscriber, "Summary"], None]  # ("sent"|"failed"|"skipped"|"uncertain", who, totals)
 
 
 # --- The run ---------------------------------------------------------------------------
@@ -420,52 +282,3 @@ def _mark_sent(folder: Path, summary: Summary, source: str, finished: dt.datetim
     }
     archive.write_atomically(folder / archive.SENT_FILE, json.dumps(marker, ensure_ascii=False, indent=2) + "\n")
     summary.marked_sent = True
-
-
-# --- Test copies ---------------------------------------------------------------------------
-
-
-def send_test_copy(
-    folder: Path,
-    addresses: list[str],
-    config: SendSettings,
-    *,
-    mailer: Mailer | None = None,
-    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(tz=AMSTERDAM),
-    sleep: Callable[[float], None] = time.sleep,
-    max_attempts: int = 3,
-) -> Summary:
-    """Send the real, personalised message (subject "[TEST] …") to ``addresses`` only.
-
-    An address may carry a name (``Marieke <marieke@example.nl>``) for the greeting. Nothing is
-    logged and the issue is not marked, so it works before, during and after the real send.
-    ``summary.test`` is true; ``sent`` and ``failed`` say what happened to each address.
-    """
-    if not addresses:
-        raise SendError(_("no address for the test copy: give --test ADDRESS or set NEWSLETTER_TEST_TO"))
-    issue = _load(folder)
-    newsletter = newsletter_for(issue, config)
-    summary = Summary(test=True, recipients=len(addresses))
-    people = []
-    for number, value in enumerate(addresses, start=1):
-        name, email = parseaddr(value)
-        email = email or value.strip()
-        problem = address_problem(email)
-        if problem:
-            raise SendError(_("test address '{value}': {problem}").format(value=value, problem=problem))
-        people.append(Subscriber(line=number, email=email, name=name))
-    mailer = mailer or Mailer(config.smtp)
-    retry = Retry(sleep, max_attempts, 2.0, 60.0)
-    try:
-        for person in people:
-            data = to_bytes(newsletter.message(person, now(), test=True))
-            outcome = deliver(mailer, newsletter.sender.addr_spec, person.email, data, retry)
-            if outcome.kind is None:
-                summary.sent += 1
-            elif outcome.kind == UNCERTAIN:
-                summary.add_uncertain(person, outcome.error)
-            else:
-                summary.failed.append(Failure(person.email, person.line, outcome.code, outcome.error))
-    finally:
-        mailer.close()
-    return summary
