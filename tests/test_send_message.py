@@ -173,7 +173,7 @@ MINIMAL = dict(
 def test_subject_with_a_line_break_is_refused(issue_root):
     data = json.loads((issue_root / DATE / "issue.json").read_text(encoding="utf-8"))
     data["subject"] = "Tips\r\nBcc: evil@example.com"
-    with pytest.raises(MessageError, match="issue.json: field 'subject' contains a line break"):
+    with pytest.raises(MessageError, match="issue.json: field 'subject' bevat een regeleinde"):
         newsletter_for_issue(issue_root / DATE, data, **MINIMAL)
 
 
@@ -183,7 +183,7 @@ def test_subject_with_a_line_break_is_refused(issue_root):
         ({"sender": "geen adres"}, "NEWSLETTER_FROM"),
         ({"sender": "a@b.nl, c@d.nl"}, "NEWSLETTER_FROM"),
         ({"reply_to": "Iemand <kapot"}, "NEWSLETTER_REPLY_TO"),
-        ({"unsubscribe_url": "https://x.nl/afmelden/"}, "must contain {token}"),
+        ({"unsubscribe_url": "https://x.nl/afmelden/"}, "moet {token} bevatten"),
         ({"unsubscribe_url": "https://x.nl/af melden/?t={token}"}, "NEWSLETTER_UNSUBSCRIBE_URL"),
         ({"unsubscribe_action": "http://x.nl/afmelden"}, "https://"),
         ({"unsubscribe_action": ""}, "NEWSLETTER_UNSUBSCRIBE_ACTION"),
@@ -198,7 +198,7 @@ def test_bad_settings_are_refused_before_sending(issue_root, change, message):
 
 def test_issue_without_placeholders_is_refused(issue_root):
     (issue_root / DATE / "email.txt").write_text("%%GREETING%% maar geen afmeldlink", encoding="utf-8")
-    with pytest.raises(MessageError, match="email.txt has no %%UNSUBSCRIBE_URL%%"):
+    with pytest.raises(MessageError, match="email.txt heeft geen plaatshouder %%UNSUBSCRIBE_URL%%"):
         newsletter_for_issue(issue_root / DATE, {"subject": "x"}, **MINIMAL)
 
 

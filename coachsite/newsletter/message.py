@@ -47,6 +47,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from coachsite.dates import AMSTERDAM
+from coachsite.i18n import _
 
 from .preview import personalise
 from .render import GREETING, UNSUBSCRIBE_URL
@@ -81,6 +82,14 @@ TEST_PREFIX = "[TEST] "
 _NEEDS_QUOTES = re.compile(r'[()<>\[\]:;@\\,."]')
 
 
+def _not_one_address() -> str:  # one message, raised in two places
+    return _("{setting}: '{value}' is not one address like 'Name <name@example.nl>'")
+
+
+def _no_placeholder() -> str:  # one message, raised in two places
+    return _("{file} has no {placeholder} placeholder: rebuild the issue")
+
+
 class MessageError(Exception):
     """A setting or issue file that would produce a broken or unsafe email; names the culprit."""
 
@@ -105,14 +114,14 @@ def to_header(name: str, email: str) -> str:
 
 def header_text(value: str, where: str) -> str:
     if any(ch in value for ch in "\r\n") or any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise MessageError(f"{where} contains a line break or control character; write it on one line")
+        raise MessageError(_("{where} contains a line break or control character; write it on one line").format(where=where))
     return value.strip()
 
 
 def ascii_uri(value: str, where: str) -> str:
     """URIs end up in headers unencoded: only printable ASCII without spaces or angle brackets."""
     if not value or any(not (33 <= ord(ch) <= 126) or ch in "<>" for ch in value):
-        raise MessageError(f"{where}: '{value}' must be a plain ASCII address without spaces")
+        raise MessageError(_("{where}: '{value}' must be a plain ASCII address without spaces").format(where=where, value=value))
     return value
 
 
@@ -121,9 +130,9 @@ def parse_address(value: str, setting: str) -> Address:
         parsed = header("From", header_text(value, setting))
         (address,) = parsed.addresses
     except (ValueError, TypeError) as error:
-        raise MessageError(f"{setting}: '{value}' is not one address like 'Name <name@example.nl>'") from error
+        raise MessageError(_not_one_address().format(setting=setting, value=value)) from error
     if not address.domain or not address.username or parsed.defects:
-        raise MessageError(f"{setting}: '{value}' is not one address like 'Name <name@example.nl>'")
+        raise MessageError(_not_one_address().format(setting=setting, value=value))
     return address
 
 
@@ -196,10 +205,10 @@ class Newsletter:
     ):
         self.subject = header_text(subject, f"{source}: field 'subject'")
         if not self.subject:
-            raise MessageError(f"{source}: field 'subject' is empty")
+            raise MessageError(_("{source}: field 'subject' is empty").format(source=source))
         for body, name in ((html_body, "email.html"), (text_body, "email.txt")):
             if UNSUBSCRIBE_URL not in body:
-                raise MessageError(f"{name} has no {UNSUBSCRIBE_URL} placeholder: rebuild the issue")
+                raise MessageError(_no_placeholder().format(file=name, placeholder=UNSUBSCRIBE_URL))
         self.html_body = html_body.replace("\r\n", "\n")
         self.text_body = text_body.replace("\r\n", "\n")
         self._templates = {
@@ -209,11 +218,12 @@ class Newsletter:
         self.sender = parse_address(sender, "NEWSLETTER_FROM")
         self.reply_to = parse_address(reply_to, "NEWSLETTER_REPLY_TO") if reply_to.strip() else None
         if TOKEN_FIELD not in unsubscribe_url:
-            raise MessageError(f"NEWSLETTER_UNSUBSCRIBE_URL: '{unsubscribe_url}' must contain {TOKEN_FIELD}")
+            raise MessageError(_("NEWSLETTER_UNSUBSCRIBE_URL: '{value}' must contain {field}").format(
+                value=unsubscribe_url, field=TOKEN_FIELD))
         self.unsubscribe_url = ascii_uri(unsubscribe_url, "NEWSLETTER_UNSUBSCRIBE_URL")
         self.unsubscribe_action = ascii_uri(unsubscribe_action, "NEWSLETTER_UNSUBSCRIBE_ACTION")
         if not self.unsubscribe_action.startswith("https://"):
-            raise MessageError("NEWSLETTER_UNSUBSCRIBE_ACTION must be an https:// address (RFC 8058)")
+            raise MessageError(_("NEWSLETTER_UNSUBSCRIBE_ACTION must be an https:// address (RFC 8058)"))
         mailto = unsubscribe_mailto.removeprefix("mailto:")
         self.unsubscribe_mailto = ascii_uri(mailto, "NEWSLETTER_UNSUBSCRIBE_MAILTO") if mailto else ""
         self.secret = secret
@@ -330,11 +340,11 @@ def newsletter_for_issue(folder: Path, data: dict, **settings) -> Newsletter:
         try:
             bodies[name] = path.read_text(encoding="utf-8")
         except FileNotFoundError as error:
-            raise MessageError(f"{path} does not exist: build the issue first") from error
+            raise MessageError(_("{path} does not exist: build the issue first").format(path=path)) from error
         except UnicodeDecodeError as error:
-            raise MessageError(f"{path}: not valid UTF-8 at byte {error.start}") from error
+            raise MessageError(_("{path}: not valid UTF-8 at byte {offset}").format(path=path, offset=error.start)) from error
     if GREETING not in bodies["email.txt"]:
-        raise MessageError(f"{folder / 'email.txt'} has no {GREETING} placeholder: rebuild the issue")
+        raise MessageError(_no_placeholder().format(file=folder / "email.txt", placeholder=GREETING))
     return Newsletter(
         subject=str(data.get("subject", "")),
         html_body=bodies["email.html"],
