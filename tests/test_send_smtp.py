@@ -238,6 +238,13 @@ def test_user_without_password_means_no_login_attempt(smtp, settings, issue_root
     assert send(issue_root, subscribers, config).sent == 4
 
 
+def test_readme_environment_against_a_local_test_server_just_works(smtp, settings, issue_root, subscribers):
+    """Finding 7 as reported: the user from pelicanconf.py, the password exported as the README says,
+    and a local aiosmtpd without AUTH. Before: 'SMTP AUTH extension not supported by server'."""
+    env = {"NEWSLETTER_SMTP_USER": settings["NEWSLETTER_SMTP_USER"], "NEWSLETTER_SMTP_PASSWORD": "uit-de-kluis"}
+    assert send(issue_root, subscribers, config_for(smtp, settings, **env)).sent == 4
+
+
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_a_server_that_wants_a_login_says_what_to_set(settings, issue_root, subscribers):
     with SmtpServer(auth_require_tls=False, auth_required=True) as server:
