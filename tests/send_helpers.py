@@ -60,6 +60,7 @@ class Recorder:
         self.hold_stage = "rcpt"
         self.holding = threading.Event()
         self._release = threading.Event()
+        self.on_accept = None  # called with the number of messages so far, before the 250 goes out
 
     def hold_data(self, address: str) -> None:
         """The reply to ``address``'s final dot waits until ``release()``."""
@@ -123,6 +124,8 @@ class Recorder:
         if fault:
             return fault.removeprefix("data:")
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        if self.on_accept is not None:
+            self.on_accept(len(self.messages))
         return "250 2.0.0 accepted"
 
     def received(self, address: str) -> list[email.message.EmailMessage]:

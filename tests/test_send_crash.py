@@ -222,3 +222,23 @@ def test_list_names_the_uncertain_recipients(smtp, issue_root, tmp_path):
     assert listing.returncode == 0, listing.stderr
     assert "    versturen begonnen: 1 verstuurd, 0 mislukt, 1 onzeker\n" in listing.stdout
     assert f"    onzeker: {active[1]}\n" in listing.stdout
+
+
+def test_the_issue_report_400_subscribers_killed_four_times_as_the_server_takes_a_message(smtp, issue_root, tmp_path):
+    """The measurement in issue #12 (two subscribers got a second copy): SIGKILL the moment the
+    server has a message, before its 250 goes out, four times, rerunning each time."""
+    subscribers = tmp_path / "abonnees.csv"
+    active = write_csv(subscribers, 400)
+    env = smtp.env()
+    for run, at in enumerate((37, 120, 121, 333), start=1):
+        proc = start_send(issue_root, subscribers, env, tmp_path, run)
+        smtp.handler.on_accept = lambda count, at=at, proc=proc: count == at and os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=DEADLINE * 2) == -signal.SIGKILL, (tmp_path / f"run{run}.out").read_text()
+        smtp.handler.on_accept = None
+    code, output = rerun(issue_root, subscribers, env, tmp_path)
+    counts = smtp.handler.counts()
+    assert all(n == 1 for n in counts.values()), {a: n for a, n in counts.items() if n > 1}
+    reported = uncertain(issue_root)
+    assert len(reported) == 4 and all(f"  {address} (" in output for address in reported)
+    assert {a for a in active if counts[a] != 1} <= reported and code == 1
+    assert sum(counts.values()) == 400
