@@ -242,3 +242,21 @@ def test_test_copy_needs_a_valid_address(smtp, settings, issue_root):
     with pytest.raises(SendError, match="geen adres voor de testversie"):
         send_test_copy(issue_root / DATE, [], config_for(smtp, settings))
     assert smtp.handler.messages == []
+
+
+def test_a_log_that_cannot_be_written_stops_before_the_final_dot(smtp, settings, issue_root, subscribers, monkeypatch):
+    """Disk full while recording the intent: the message must not go out, and the error is the disk's."""
+    real = SendLog.append
+
+    def append(self, entry, durable=True):
+        if entry.get("status") == "sending" and entry["email"] == "zoe@example.nl":
+            raise OSError(28, "No space left on device")
+        return real(self, entry, durable)
+
+    monkeypatch.setattr(SendLog, "append", append)
+    with pytest.raises(OSError, match="No space left on device"):
+        send(issue_root, subscribers, config_for(smtp, settings))
+    assert smtp.handler.counts() == {"anna@example.nl": 1}  # zoe's message was never finished
+    monkeypatch.undo()
+    summary = send(issue_root, subscribers, config_for(smtp, settings))
+    assert summary.marked_sent and smtp.handler.counts() == {a: 1 for a in ACTIVE}

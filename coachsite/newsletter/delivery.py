@@ -34,6 +34,10 @@ class SendError(Exception):
         self.summary = summary
 
 
+class IntentNotRecorded(Exception):
+    """``before_dot`` failed (e.g. the disk is full): the dot was not sent; ``__cause__`` says why."""
+
+
 class UncertainDelivery(Exception):
     """The final dot was sent but no reply came: the server may have the message."""
 
@@ -117,7 +121,11 @@ class Mailer:
         self._in_data = True
         body = smtplib._quote_periods(data)
         conn.send(body if body.endswith(b"\r\n") else body + b"\r\n")
-        before_dot()
+        try:
+            before_dot()
+        except BaseException as error:
+            self.reset()  # the server discards a message whose final dot never came
+            raise IntentNotRecorded() from error
         try:
             conn.send(b".\r\n")
             code, reply = conn.getreply()
@@ -235,6 +243,8 @@ def deliver(mailer: Mailer, sender: str, recipient: str, data: bytes, retry: Ret
         try:
             mailer.send(sender, recipient, data, before_dot=lambda: (before_dot(), dotted.append(True)))
             return Outcome(retries=outcome.retries)
+        except IntentNotRecorded as error:  # not a mail problem: the caller's own (e.g. disk full)
+            raise error.__cause__ from None
         except Exception as error:  # classify() re-raises anything that is not a mail problem
             kind, code, text = classify(error)
         outcome.kind, outcome.code, outcome.error = kind, code, text

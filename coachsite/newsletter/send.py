@@ -126,7 +126,7 @@ def send_issue(
     _check_source(source, summary)
     log = SendLog(issue.folder)
     if dry_run:
-        return _dry_run(issue.folder, newsletter, source, log, summary, limit, now, dry_run_messages)
+        return _dry_run(issue.folder, newsletter, source, log, summary, limit, now, dry_run_messages, resend_uncertain)
 
     with SendLock(issue.folder):
         issue = _load(folder)
@@ -238,7 +238,8 @@ class _Run:
         self.report("failed", person)
 
 
-def _dry_run(folder, newsletter: Newsletter, source, log, summary: Summary, limit, now, keep: int) -> Summary:
+def _dry_run(folder, newsletter: Newsletter, source, log, summary: Summary, limit, now, keep: int,
+             resend_uncertain: bool) -> Summary:
     """Build every message (so a bad one shows now, not half-way), write the first ``keep``."""
     out = folder / DRY_RUN_DIR
     out.mkdir(exist_ok=True)
@@ -249,7 +250,7 @@ def _dry_run(folder, newsletter: Newsletter, source, log, summary: Summary, limi
         if person.key in state.sent:
             summary.already_sent += 1
             continue
-        if person.key in state.uncertain:
+        if person.key in state.uncertain and not resend_uncertain:
             summary.add_uncertain(person, state.uncertain[person.key])
             continue
         if limit is not None and summary.would_send >= limit:
