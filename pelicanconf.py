@@ -244,7 +244,7 @@ NEWSLETTER_FROM = "Marieke Jansen <nieuwsbrief@klantgerichtwerkt.nl>"
 NEWSLETTER_REPLY_TO = "Marieke Jansen <marieke@klantgerichtwerkt.nl>"
 NEWSLETTER_SMTP_HOST = "smtp.klantgerichtwerkt.nl"  # your mail provider's SMTP server
 NEWSLETTER_SMTP_PORT = 587
-NEWSLETTER_SMTP_USER = "nieuwsbrief@klantgerichtwerkt.nl"  # empty: no login
+NEWSLETTER_SMTP_USER = "nieuwsbrief@klantgerichtwerkt.nl"  # login only when NEWSLETTER_SMTP_PASSWORD is set
 NEWSLETTER_SMTP_SECURITY = "starttls"  # none, starttls (usually port 587) or tls (usually port 465)
 # The footer link: a confirmation page on this site ({token} is filled in per subscriber).
 NEWSLETTER_UNSUBSCRIBE_URL = PUBLIC_SITEURL + "/afmelden/?token={token}"
@@ -252,6 +252,8 @@ NEWSLETTER_UNSUBSCRIBE_URL = PUBLIC_SITEURL + "/afmelden/?token={token}"
 # button (List-Unsubscribe). Your mailing provider's endpoint; a static site cannot receive a POST.
 NEWSLETTER_UNSUBSCRIBE_ACTION = "https://nieuwsbrief.klantgerichtwerkt.nl/afmelden"
 NEWSLETTER_UNSUBSCRIBE_MAILTO = "afmelden@klantgerichtwerkt.nl"  # List-Unsubscribe by e-mail
+# Where `send --date … --test-copy` sends the test copy (comma-separated; `--test ADDRESS` overrides).
+NEWSLETTER_TEST_TO = "Marieke Jansen <marieke@klantgerichtwerkt.nl>"
 
 # --- Caching: a rebuild re-reads only the posts that changed -------------------------
 # coachsite.site puts the cache in cache/pelican-<hash of the settings>, so a changed setting

@@ -18,6 +18,7 @@ from coachsite.newsletter.issue import IssueError, build_issue
 from coachsite.newsletter.render import RenderError
 from coachsite.newsletter.schedule import issue_dates, next_issue_date
 from coachsite.clitools import DATE, CoachError, Context
+from coachsite.i18n import _
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,36 +121,10 @@ def list_(obj: Context):
         click.echo(f"{issue.date.isoformat()}  {status:<22} {len(issue.slugs)} post(s)  {issue.data.get('subject', '')}")
         for slug in issue.slugs:
             click.echo(f"    {slug}")
+        if not sent:
+            from coachsite.newsletter.sendreport import send_state
 
-
-def _print_problems(title: str, problems, path: Path, limit: int | None = None) -> None:
-    if not problems:
-        return
-    click.secho(f"{title} ({len(problems)}):", fg="yellow", err=True)
-    for problem in problems[:limit]:
-        click.echo(f"  {path}, line {problem.line}: {problem.message}", err=True)
-    if limit is not None and len(problems) > limit:
-        click.echo(f"  … and {len(problems) - limit} more", err=True)
-
-
-def _print_send_summary(summary, subscribers: Path, dry_run: bool) -> None:
-    _print_problems("Skipped, not a valid address", summary.invalid, subscribers)
-    _print_problems("Duplicates, sent once", summary.duplicates, subscribers, limit=10)
-    for failure in summary.failed:
-        click.secho(f"  failed: {failure.email} (line {failure.line}): {failure.error}", fg="red", err=True)
-    if dry_run:
-        click.echo(
-            f"Dry run: would send {summary.would_send}, already sent {summary.already_sent}, "
-            f"not this run (--limit) {summary.remaining}; nothing was sent."
-        )
-        for path in summary.dry_run_files:
-            click.echo(f"  {path}")
-        return
-    click.echo(
-        f"Sent {summary.sent}, already sent earlier {summary.already_sent}, failed {len(summary.failed)}, "
-        f"not sent yet {summary.remaining}; skipped: invalid {len(summary.invalid)}, "
-        f"unsubscribed {summary.unsubscribed}, duplicates {len(summary.duplicates)}."
-    )
+            send_state(issue.folder)
 
 
 @cli.command()
@@ -157,13 +132,25 @@ def _print_send_summary(summary, subscribers: Path, dry_run: bool) -> None:
 @click.option(
     "--subscribers",
     type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
     help="Subscriber list: CSV with a header row and at least the columns email,name,status.",
 )
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Send nothing; write the first personalised messages as .eml files to newsletters/DATE/dry-run/.",
+    help="Send nothing; make every message and write the first ones as .eml files to newsletters/DATE/dry-run/.",
+)
+@click.option(
+    "--test",
+    "test_to",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Send a test copy ('[TEST] ' subject) to this address only; repeat for more. Nothing is logged.",
+)
+@click.option("--test-copy", is_flag=True, help="Send a test copy to the addresses in the NEWSLETTER_TEST_TO setting.")
+@click.option(
+    "--resend-uncertain",
+    is_flag=True,
+    help="Also send to subscribers whose earlier message may or may not have arrived (listed by every run).",
 )
 @click.option("--limit", type=click.IntRange(min=0), help="Send at most N messages in this run; run again for the rest.")
 @click.option(
@@ -172,65 +159,77 @@ def _print_send_summary(summary, subscribers: Path, dry_run: bool) -> None:
     help="At most this many messages per second (your provider's limit; default: as fast as it accepts).",
 )
 @click.pass_obj
-def send(obj: Context, date, subscribers: Path, dry_run: bool, limit, rate):
+def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, test_copy, resend_uncertain, limit, rate):
     """Send an issue to every active subscriber exactly once. Safe to stop and run again."""
-    from coachsite.newsletter.send import SendError, send_issue, send_settings
+    from coachsite.newsletter import sendreport
+    from coachsite.newsletter.send import SendError, send_issue, send_settings, send_test_copy
     from coachsite.newsletter.sendlog import SendLogError
-    from coachsite.newsletter.subscribers import SubscriberError
+    from coachsite.newsletter.subscribers import CsvRecipients, SubscriberError
 
     folder = archive.issue_folder(obj.root, date)
-    bar = None
-    counts = {"sent": 0, "failed": 0, "skipped": 0}
-
-    def progress(event, person, summary):
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(
-                length=summary.recipients,
-                label="Sending",
-                item_show_func=lambda _: (
-                    f"sent {counts['sent']} · failed {counts['failed']} · "
-                    f"left {summary.recipients - sum(counts.values())}"
-                ),
-                file=sys.stderr,
-            )
-            bar.__enter__()
-        counts[event] += 1
-        bar.update(1, person)
-
+    testing = bool(test_to or test_copy)
+    if not testing and subscribers is None:
+        fail(_("give --subscribers FILE (or --test ADDRESS for a test copy)"))
+    progress, bar = _progress_bar()
     try:
         try:
             config = send_settings(obj.settings)
-            summary = send_issue(folder, subscribers, config, dry_run=dry_run, limit=limit, rate=rate, progress=progress)
+            if testing:
+                summary = send_test_copy(folder, list(test_to) or list(config.test_to), config)
+            else:
+                source = CsvRecipients(subscribers)
+                summary = send_issue(folder, source, config, dry_run=dry_run, resend_uncertain=resend_uncertain,
+                                     limit=limit, rate=rate, progress=progress)
         finally:
-            if bar is not None:
-                bar.__exit__(None, None, None)
+            if bar:
+                bar[0].__exit__(None, None, None)
     except SendError as error:
         if error.summary is not None:
-            _print_send_summary(error.summary, subscribers, dry_run)
+            sendreport.summary(error.summary, str(subscribers), dry_run)
         fail(str(error))
     except (SubscriberError, SendLogError) as error:
         fail(str(error))
     except OSError as error:  # e.g. the disk is full: the log cannot be written
-        fail(f"{error}. Everything logged so far is safe: fix this and run the same command again.")
+        fail(_("{error}. Everything logged so far is safe: fix this and run the same command again.").format(error=error))
     except KeyboardInterrupt:
-        click.secho("\nStopped. Everything sent so far is logged: run the same command again to continue.", err=True)
+        click.secho(_("Stopped. Everything sent so far is logged: run the same command again to continue."), err=True)
         sys.exit(130)
     if summary.already_marked is not None:
         marker = summary.already_marked
-        click.echo(
-            f"The issue of {date.isoformat()} was already sent ({marker.get('finished_at', '?')[:16]}, "
-            f"{marker.get('sent', '?')} subscribers from {marker.get('subscribers_file', '?')}); nothing to do."
-        )
+        click.echo(_(
+            "The issue of {date} was already sent ({finished}, {sent} subscribers from {source}); nothing to do."
+        ).format(date=date.isoformat(), finished=marker.get("finished_at", "?")[:16], sent=marker.get("sent", "?"),
+                 source=marker.get("subscribers_file", "?")))
         return
-    _print_send_summary(summary, subscribers, dry_run)
+    sendreport.summary(summary, str(subscribers), dry_run)
     if summary.marked_sent:
-        click.secho(f"Done: every active subscriber has the issue; recorded in {folder / archive.SENT_FILE}.", fg="green")
-    elif not dry_run:
-        retry = " and retry the failed ones." if summary.failed else "."
-        click.echo("Not finished yet: run the same command again to send the rest" + retry)
-    if summary.failed:
+        click.secho(_("Done: every active subscriber has the issue; recorded in {path}.").format(
+            path=folder / archive.SENT_FILE), fg="green")
+    elif not dry_run and not testing:
+        click.echo(_("Not finished yet: run the same command again to send the rest and retry the failed ones."))
+    if summary.failed or summary.uncertain and not dry_run:
         sys.exit(1)
+
+
+def _progress_bar():
+    """A progress callback for send_issue, and a box holding the bar once it exists."""
+    box: list = []
+    counts = {"sent": 0, "failed": 0, "skipped": 0, "uncertain": 0}
+
+    def progress(event, person, summary):
+        if not box:
+            box.append(click.progressbar(
+                length=summary.recipients,
+                label=_("Sending"),
+                item_show_func=lambda _item: _("sent {sent} · failed {failed} · left {left}").format(
+                    sent=counts["sent"], failed=counts["failed"], left=summary.recipients - sum(counts.values())),
+                file=sys.stderr,
+            ))
+            box[0].__enter__()
+        counts[event] += 1
+        box[0].update(1, person)
+
+    return progress, box
 
 
 @cli.command()
@@ -240,7 +239,10 @@ def send(obj: Context, date, subscribers: Path, dry_run: bool, limit, rate):
     required=True,
     help="Subscriber list (CSV) to update; the previous version is kept as FILE.bak.",
 )
-@click.option("--email", "emails", multiple=True, metavar="ADDRESS", help="Address to unsubscribe (repeat for more).")
+@click.option(
+    "--email", "emails", multiple=True, metavar="ADDRESS",
+    help="Address to unsubscribe, after you checked the request yourself (repeat for more).",
+)
 @click.option(
     "--token", "tokens", multiple=True, metavar="TOKEN", help="Token from an unsubscribe link or request (repeat for more)."
 )
@@ -248,43 +250,45 @@ def send(obj: Context, date, subscribers: Path, dry_run: bool, limit, rate):
     "--from-file",
     "from_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File with one address, token or unsubscribe URL per line (blank lines and # comments are ignored).",
+    help="File with one signed request per line: a token, an unsubscribe link, or 'afmelden TOKEN' "
+    "(blank lines and # comments are ignored; bare addresses are refused).",
 )
 def unsubscribe(subscribers: Path, emails, tokens, from_file):
     """Set status to afgemeld for these subscribers; every other row stays exactly as it was."""
-    from coachsite.newsletter.subscribers import SubscriberError, unsubscribe as unsubscribe_rows
-    from coachsite.newsletter.tokens import TokenError, address_from_request, read_requests, secret_from_env
+    from coachsite.newsletter import sendreport
+    from coachsite.newsletter.subscribers import SubscriberError
+    from coachsite.newsletter.tokens import TokenError, secret_from_env, verify_token
+    from coachsite.newsletter.unsubscribe import Requests, read_request_file, unsubscribe as unsubscribe_rows
 
     if not (emails or tokens or from_file):
-        fail("give --email, --token or --from-file")
-    requests = [("--email", value) for value in emails] + [("--token", value) for value in tokens]
+        fail(_("give --email, --token or --from-file"))
+    requests = Requests(addresses=[(0, e.strip().lower()) for e in emails])
     try:
+        for token in tokens:
+            requests.addresses.append((0, verify_token(token, secret_from_env())))
         if from_file:
-            requests += [(f"{from_file}, line {number}", value) for number, value in read_requests(from_file)]
-    except TokenError as error:
-        fail(str(error))
-    addresses, errors = [], []
-    for where, value in requests:
-        try:
-            addresses.append(address_from_request(value, secret_from_env) if where != "--email" else value.strip().lower())
-        except TokenError as error:
-            errors.append(f"{where}: {error}")
-    if errors:
-        fail("nothing was changed:\n  " + "\n  ".join(errors))
-    try:
-        result = unsubscribe_rows(subscribers, addresses)
-    except SubscriberError as error:
+            found = read_request_file(from_file, secret_from_env)
+            requests.addresses += found.addresses
+            requests.refused += found.refused
+        result = unsubscribe_rows(subscribers, [address for _line, address in requests.addresses])
+    except (TokenError, SubscriberError) as error:
         fail(str(error))
     for change in result.changed:
-        click.echo(f"Unsubscribed: {change.message} (line {change.line})")
+        click.echo(_("Unsubscribed: {email} (line {line})").format(email=change.message, line=change.line))
     for email in result.already:
-        click.echo(f"Already unsubscribed: {email}")
+        click.echo(_("Already unsubscribed: {email}").format(email=email))
     if result.backup:
-        click.echo(f"{subscribers} updated; the previous version is kept as {result.backup}.")
+        click.echo(_("{path} updated; the previous version is kept as {backup}.").format(
+            path=subscribers, backup=result.backup))
     else:
-        click.echo(f"{subscribers} unchanged.")
+        click.echo(_("{path} unchanged.").format(path=subscribers))
+    sendreport.problems(_("Refused, nothing done for these lines"), requests.refused, str(from_file))
     if result.not_found:
-        fail(f"not in {subscribers}: {', '.join(result.not_found)} (the others were processed)")
+        fail(_("not in {path}: {emails} (the others were processed)").format(
+            path=subscribers, emails=", ".join(result.not_found)))
+    if requests.refused:
+        fail(_("{count} request(s) refused (listed above); the others were processed").format(
+            count=len(requests.refused)))
 
 
 if __name__ == "__main__":

@@ -44,9 +44,11 @@ class Recorder:
     """aiosmtpd handler: records accepted messages; ``faults`` scripts replies per recipient.
 
     ``faults[address]`` is a list consumed one item per attempt: an SMTP reply such as
-    ``"451 4.7.1 later"`` (given at RCPT), ``"data:554 5.7.1 no"`` (given after DATA) or ``"drop"``
-    (the connection is closed after DATA, without accepting). When the list is empty the
-    message is accepted. ``hold(n, stage)`` makes the (n+1)th message wait at MAIL or RCPT until
+    ``"451 4.7.1 later"`` (given at RCPT), ``"data:554 5.7.1 no"`` (given after DATA), ``"drop"``
+    (the connection is closed after DATA, without accepting), ``"drop-accepted"`` (the message
+    is accepted, then the connection is closed before the reply) or ``"hold"`` (after the final
+    dot the message is kept, but the reply waits until ``release()``). When the list is
+    empty the message is accepted. ``hold(n, stage)`` makes the (n+1)th message wait at MAIL or RCPT until
     ``release()``: a client can then be killed in the middle of a transaction, at a known point.
     """
 
@@ -58,6 +60,12 @@ class Recorder:
         self.hold_stage = "rcpt"
         self.holding = threading.Event()
         self._release = threading.Event()
+        self.on_accept = None  # called with the number of messages so far, before the 250 goes out
+
+    def hold_data(self, address: str) -> None:
+        """The reply to ``address``'s final dot waits until ``release()``."""
+        self.holding, self._release = threading.Event(), threading.Event()
+        self.faults[address] = ["hold"]
 
     def hold(self, after: int, stage: str = "rcpt") -> None:
         self.holding, self._release = threading.Event(), threading.Event()  # fresh: old waiters keep theirs
@@ -84,7 +92,7 @@ class Recorder:
 
     def _fault(self, address: str, stage: str) -> str | None:
         script = self.faults.get(address.lower())
-        if script and (script[0].startswith("data:") or script[0] == "drop") == (stage == "data"):
+        if script and (script[0].startswith(("data:", "drop", "hold"))) == (stage == "data"):
             return script.pop(0)
         return None
 
@@ -103,9 +111,21 @@ class Recorder:
         if fault == "drop":
             server.transport.close()
             return "421 4.4.2 connection dropped by the test"
+        if fault == "drop-accepted":
+            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            server.transport.close()
+            return "250 2.0.0 accepted, but nobody hears it"
+        if fault == "hold":  # the server has the message; its reply comes late
+            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            release = self._release
+            self.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, release.wait)
+            return "250 2.0.0 accepted late"
         if fault:
             return fault.removeprefix("data:")
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        if self.on_accept is not None:
+            self.on_accept(len(self.messages))
         return "250 2.0.0 accepted"
 
     def received(self, address: str) -> list[email.message.EmailMessage]:

@@ -27,14 +27,15 @@ def test_send_prints_summary_problems_and_marks_the_issue(smtp, env, issue_root,
     result = run(issue_root, "send", "--date", DATE, "--subscribers", str(subscribers), env=env)
     assert result.exit_code == 0, result.output
     assert smtp.handler.counts() == {a: 1 for a in ACTIVE}
-    assert "Sent 4, already sent earlier 0, failed 0, not sent yet 0; skipped: invalid 1, unsubscribed 3, duplicates 1." in result.output
-    assert f"{subscribers}, line 7: 'geen-adres' is not a valid e-mail address" in result.output
-    assert f"{subscribers}, line 6: ANNA@example.nl is already on line 2" in result.output
-    assert "Done: every active subscriber has the issue" in result.output
+    assert ("Verstuurd 4, al eerder verstuurd 0, mislukt 0, onzeker 0, nog niet verstuurd 0; overgeslagen: "
+            "ongeldig 1, afgemeld 3, dubbel 1.") in result.output
+    assert f"Overgeslagen, geen geldig adres (1):\n  {subscribers}, regel 7: 'geen-adres' is geen geldig e-mailadres\n" in result.output
+    assert f"{subscribers}, regel 6: ANNA@example.nl staat al op regel 2" in result.output
+    assert "Klaar: elke actieve abonnee heeft de nieuwsbrief" in result.output
     assert (issue_root / DATE / SENT_FILE).exists()
 
     again = run(issue_root, "send", "--date", DATE, "--subscribers", str(subscribers), env=env)
-    assert again.exit_code == 0 and "already sent" in again.output and "nothing to do" in again.output
+    assert again.exit_code == 0 and "is al verstuurd" in again.output and "er is niets te doen" in again.output
     assert len(smtp.handler.messages) == 4
 
 
@@ -42,22 +43,22 @@ def test_send_exits_non_zero_when_someone_failed(smtp, env, issue_root, subscrib
     smtp.handler.faults = {"zoe@example.nl": ["550 5.1.1 no such user"]}
     result = run(issue_root, "send", "--date", DATE, "--subscribers", str(subscribers), env=env)
     assert result.exit_code == 1
-    assert "failed: zoe@example.nl (line 3): 5.1.1 no such user" in result.output
-    assert "run the same command again" in result.output
+    assert "mislukt: zoe@example.nl (regel 3): 5.1.1 no such user" in result.output
+    assert "Nog niet klaar: geef hetzelfde commando nog eens" in result.output
     assert not (issue_root / DATE / SENT_FILE).exists()
 
 
 def test_send_limit_and_rate_options(smtp, env, issue_root, subscribers):
     result = run(issue_root, "send", "--date", DATE, "--subscribers", str(subscribers), "--limit", "3", "--rate", "1000", env=env)
     assert result.exit_code == 0, result.output
-    assert "Sent 3," in result.output and "not sent yet 1" in result.output
+    assert "Verstuurd 3," in result.output and "nog niet verstuurd 1" in result.output
     assert len(smtp.handler.messages) == 3
 
 
 def test_send_dry_run(smtp, env, issue_root, subscribers):
     result = run(issue_root, "send", "--date", DATE, "--subscribers", str(subscribers), "--dry-run", env=env)
     assert result.exit_code == 0, result.output
-    assert "Dry run: would send 4" in result.output and "nothing was sent" in result.output
+    assert "Proefrun: zou versturen 4" in result.output and "er is niets verstuurd" in result.output
     assert "dry-run/01-anna@example.nl.eml" in result.output
     assert smtp.handler.messages == []
 
@@ -65,10 +66,12 @@ def test_send_dry_run(smtp, env, issue_root, subscribers):
 @pytest.mark.parametrize(
     "args, env_change, message",
     [
-        ([], {"NEWSLETTER_UNSUBSCRIBE_SECRET": ""}, "NEWSLETTER_UNSUBSCRIBE_SECRET is not set"),
-        ([], {"NEWSLETTER_SMTP_SECURITY": "ssl"}, "use one of none, starttls, tls"),
+        ([], {"NEWSLETTER_UNSUBSCRIBE_SECRET": ""}, "NEWSLETTER_UNSUBSCRIBE_SECRET is niet ingesteld"),
+        ([], {"NEWSLETTER_SMTP_SECURITY": "ssl"}, "gebruik een van none, starttls, tls"),
         (["--date", "2026-10-28"], {}, "cannot read this issue"),
-        (["--subscribers", "bestaat-niet.csv"], {}, "cannot open the subscriber file"),
+        (["--subscribers", "bestaat-niet.csv"], {}, "kan het abonneebestand niet openen"),
+        ([], {"NEWSLETTER_SMTP_HOST": "smtp.example.nl", "NEWSLETTER_SMTP_USER": "nb", "NEWSLETTER_SMTP_PASSWORD": "geheim-ww"},
+         "het wachtwoord zou onversleuteld naar smtp.example.nl gaan"),
         (["--limit", "-1"], {}, "-1"),
         (["--rate", "0"], {}, "0"),
     ],
@@ -79,29 +82,30 @@ def test_send_bad_input_is_a_clear_error(env, issue_root, subscribers, args, env
     result = run(issue_root, "send", *options, env={**env, **env_change})
     assert result.exit_code != 0
     assert message in result.output
+    assert "geheim-ww" not in result.output  # secrets never in a message
 
 
 def test_unsubscribe_by_email_token_and_file(env, issue_root, subscribers, tmp_path):
     result = run(issue_root, "unsubscribe", "--subscribers", str(subscribers), "--email", "Anna@Example.nl", env=env)
     assert result.exit_code == 0, result.output
-    assert "Unsubscribed: anna@example.nl (line 2)" in result.output
-    assert "Unsubscribed: ANNA@example.nl (line 6)" in result.output
+    assert "Afgemeld: anna@example.nl (regel 2)" in result.output
+    assert "Afgemeld: ANNA@example.nl (regel 6)" in result.output
     assert "abonnees.csv.bak" in result.output
 
     token = make_token("zoe@example.nl", SECRET.encode())
     result = run(issue_root, "unsubscribe", "--subscribers", str(subscribers), "--token", token, env=env)
-    assert result.exit_code == 0 and "Unsubscribed: zoe@example.nl (line 3)" in result.output
+    assert result.exit_code == 0 and "Afgemeld: zoe@example.nl (regel 3)" in result.output
 
     requests = tmp_path / "verzoeken.txt"
     requests.write_text(
         f"# export van het afmeldformulier\nhttps://nieuwsbrief.klantgerichtwerkt.nl/afmelden?token={make_token('jan@example.nl', SECRET.encode())}\n"
-        "weg@example.nl\n",
+        f"afmelden {make_token('weg@example.nl', SECRET.encode())}\n",
         encoding="utf-8",
     )
     result = run(issue_root, "unsubscribe", "--subscribers", str(subscribers), "--from-file", str(requests), env=env)
     assert result.exit_code == 0, result.output
-    assert "Unsubscribed: jan@example.nl (line 8)" in result.output
-    assert "Already unsubscribed: weg@example.nl" in result.output
+    assert "Afgemeld: jan@example.nl (regel 8)" in result.output
+    assert "Was al afgemeld: weg@example.nl" in result.output
 
     lines = subscribers.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "email,name,status,subscribed_at,bron"
@@ -111,32 +115,70 @@ def test_unsubscribe_by_email_token_and_file(env, issue_root, subscribers, tmp_p
     assert len(lines) == len(SUBSCRIBERS_CSV.splitlines())
 
 
-def test_unsubscribe_with_a_bad_token_changes_nothing(env, issue_root, subscribers, tmp_path):
+def test_forged_and_bad_request_lines_are_refused_and_the_rest_processed(env, issue_root, subscribers, tmp_path):
     requests = tmp_path / "verzoeken.txt"
-    requests.write_text("anna@example.nl\nvervalst.token\n", encoding="utf-8")
+    requests.write_bytes(
+        b"afmelden anna@example.nl\n"  # forged: anyone can write this
+        b"vervalst.token\n"
+        + f"afmelden {make_token('piet@example.nl', SECRET.encode())}\n".encode()
+        + b"afmelden Ren\xe9\n"
+    )
     result = run(issue_root, "unsubscribe", "--subscribers", str(subscribers), "--from-file", str(requests), env=env)
     assert result.exit_code == 1
-    assert f"{requests}, line 2:" in result.output and "nothing was changed" in result.output
-    assert subscribers.read_text(encoding="utf-8") == SUBSCRIBERS_CSV
+    assert "Afgemeld: piet@example.nl (regel 4)" in result.output
+    assert (
+        f"Geweigerd, niets gedaan voor deze regels (3):\n"
+        f"  {requests}, regel 1: 'anna@example.nl' is een adres zonder afmeldcode: iedereen kan dat sturen; "
+        "controleer het zelf en gebruik --email als die persoon het echt vroeg\n"
+        f"  {requests}, regel 2: 'vervalst.token' is geen afmeldcode (niet te ontcijferen)\n"
+        f"  {requests}, regel 4: geen geldige UTF-8 bij byte 12 van deze regel\n"
+    ) in result.output
+    assert "Fout: 3 verzoek(en) geweigerd (zie hierboven); de andere zijn verwerkt" in result.output
+    expected = SUBSCRIBERS_CSV.replace("piet@example.nl,,actief", "piet@example.nl,,afgemeld")
+    assert subscribers.read_text(encoding="utf-8") == expected  # only piet changed
 
 
 def test_unsubscribe_unknown_address_is_reported_and_exit_code_is_1(env, issue_root, subscribers):
     result = run(issue_root, "unsubscribe", "--subscribers", str(subscribers),
                  "--email", "onbekend@example.nl", "--email", "piet@example.nl", env=env)
     assert result.exit_code == 1
-    assert "Unsubscribed: piet@example.nl (line 4)" in result.output
-    assert "not in" in result.output and "onbekend@example.nl" in result.output
+    assert "Afgemeld: piet@example.nl (regel 4)" in result.output
+    assert f"niet in {subscribers}: onbekend@example.nl (de andere zijn verwerkt)" in result.output
 
 
 def test_unsubscribe_needs_something_to_do(env, issue_root, subscribers):
     result = run(issue_root, "unsubscribe", "--subscribers", str(subscribers), env=env)
-    assert result.exit_code == 1 and "give --email, --token or --from-file" in result.output
+    assert result.exit_code == 1 and "Fout: geef --email, --token of --from-file" in result.output
 
 
 def test_token_without_secret_is_a_clear_error(issue_root, subscribers, monkeypatch):
     monkeypatch.delenv("NEWSLETTER_UNSUBSCRIBE_SECRET", raising=False)
     result = run(issue_root, "unsubscribe", "--subscribers", str(subscribers), "--token", "abc.def")
-    assert result.exit_code == 1 and "NEWSLETTER_UNSUBSCRIBE_SECRET is not set" in result.output
+    assert result.exit_code == 1 and "NEWSLETTER_UNSUBSCRIBE_SECRET is niet ingesteld" in result.output
+
+
+def test_send_test_copy_to_given_addresses_or_the_setting(smtp, env, issue_root, subscribers):
+    result = run(issue_root, "send", "--date", DATE, "--test", "marieke@example.nl", "--test", "ruben@example.nl", env=env)
+    assert result.exit_code == 0, result.output
+    assert "Testversie: verstuurd 2, mislukt 0; niets gelogd" in result.output
+    assert smtp.handler.counts() == {"marieke@example.nl": 1, "ruben@example.nl": 1}
+    (msg,) = smtp.handler.received("marieke@example.nl")
+    assert msg["Subject"].startswith("[TEST] ")
+
+    result = run(issue_root, "send", "--date", DATE, "--test-copy",
+                 env={**env, "NEWSLETTER_TEST_TO": "Coach <coach@example.nl>, assistent@example.nl"})
+    assert result.exit_code == 0, result.output
+    assert smtp.handler.counts()["coach@example.nl"] == 1 and smtp.handler.counts()["assistent@example.nl"] == 1
+    assert not (issue_root / DATE / "send-log.jsonl").exists()
+
+    result = run(issue_root, "send", "--date", DATE, "--test-copy", env={**env, "NEWSLETTER_TEST_TO": ""})
+    assert result.exit_code == 1 and "geen adres voor de testversie" in result.output
+
+
+def test_send_without_subscribers_or_test_is_a_clear_error(env, issue_root):
+    result = run(issue_root, "send", "--date", DATE, env=env)
+    assert result.exit_code == 1
+    assert "Fout: geef --subscribers BESTAND (of --test ADRES voor een testversie)" in result.output
 
 
 @pytest.mark.parametrize("command", ["send", "unsubscribe"])

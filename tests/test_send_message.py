@@ -3,6 +3,7 @@ the pieces of the send loop that need no server (error classes, rate limit)."""
 
 from __future__ import annotations
 
+import base64
 import email
 import json
 import smtplib
@@ -16,6 +17,7 @@ import pytest
 
 from coachsite.newsletter.archive import load_issue
 from coachsite.newsletter.message import MessageError, Newsletter, clean_name, newsletter_for_issue, to_bytes
+from coachsite.newsletter.delivery import UNCERTAIN, SmtpSettings, UncertainDelivery
 from coachsite.newsletter.send import (
     FATAL,
     PERMANENT,
@@ -171,7 +173,7 @@ MINIMAL = dict(
 def test_subject_with_a_line_break_is_refused(issue_root):
     data = json.loads((issue_root / DATE / "issue.json").read_text(encoding="utf-8"))
     data["subject"] = "Tips\r\nBcc: evil@example.com"
-    with pytest.raises(MessageError, match="issue.json: field 'subject' contains a line break"):
+    with pytest.raises(MessageError, match="issue.json: field 'subject' bevat een regeleinde"):
         newsletter_for_issue(issue_root / DATE, data, **MINIMAL)
 
 
@@ -181,7 +183,7 @@ def test_subject_with_a_line_break_is_refused(issue_root):
         ({"sender": "geen adres"}, "NEWSLETTER_FROM"),
         ({"sender": "a@b.nl, c@d.nl"}, "NEWSLETTER_FROM"),
         ({"reply_to": "Iemand <kapot"}, "NEWSLETTER_REPLY_TO"),
-        ({"unsubscribe_url": "https://x.nl/afmelden/"}, "must contain {token}"),
+        ({"unsubscribe_url": "https://x.nl/afmelden/"}, "moet {token} bevatten"),
         ({"unsubscribe_url": "https://x.nl/af melden/?t={token}"}, "NEWSLETTER_UNSUBSCRIBE_URL"),
         ({"unsubscribe_action": "http://x.nl/afmelden"}, "https://"),
         ({"unsubscribe_action": ""}, "NEWSLETTER_UNSUBSCRIBE_ACTION"),
@@ -196,7 +198,7 @@ def test_bad_settings_are_refused_before_sending(issue_root, change, message):
 
 def test_issue_without_placeholders_is_refused(issue_root):
     (issue_root / DATE / "email.txt").write_text("%%GREETING%% maar geen afmeldlink", encoding="utf-8")
-    with pytest.raises(MessageError, match="email.txt has no %%UNSUBSCRIBE_URL%%"):
+    with pytest.raises(MessageError, match="email.txt heeft geen plaatshouder %%UNSUBSCRIBE_URL%%"):
         newsletter_for_issue(issue_root / DATE, {"subject": "x"}, **MINIMAL)
 
 
@@ -236,10 +238,12 @@ def test_each_setting_is_overridden_by_the_environment(settings):
 @pytest.mark.parametrize(
     "env, message",
     [
-        ({}, "NEWSLETTER_UNSUBSCRIBE_SECRET is not set"),
-        ({**ENV, "NEWSLETTER_SMTP_USER": "", "NEWSLETTER_SMTP_SECURITY": "ssl"}, "use one of none, starttls, tls"),
+        ({}, "NEWSLETTER_UNSUBSCRIBE_SECRET is niet ingesteld"),
+        ({**ENV, "NEWSLETTER_SMTP_USER": "", "NEWSLETTER_SMTP_SECURITY": "ssl"}, "gebruik een van none, starttls, tls"),
         ({**ENV, "NEWSLETTER_SMTP_USER": "", "NEWSLETTER_SMTP_PORT": "587x"}, "NEWSLETTER_SMTP_PORT is '587x'"),
-        ({**ENV, "NEWSLETTER_SMTP_USER": "", "NEWSLETTER_SMTP_HOST": ""}, "NEWSLETTER_SMTP_HOST is not set"),
+        ({**ENV, "NEWSLETTER_SMTP_USER": "", "NEWSLETTER_SMTP_HOST": ""}, "NEWSLETTER_SMTP_HOST is niet ingesteld"),
+        ({**ENV, "NEWSLETTER_SMTP_USER": "", "NEWSLETTER_SMTP_PASSWORD": "pw"},
+         "NEWSLETTER_SMTP_PASSWORD is ingesteld maar NEWSLETTER_SMTP_USER is leeg"),
     ],
 )
 def test_missing_or_bad_settings_are_clear_errors(settings, env, message):
@@ -248,7 +252,7 @@ def test_missing_or_bad_settings_are_clear_errors(settings, env, message):
 
 
 def test_password_and_secret_are_refused_in_pelicanconf(settings):
-    with pytest.raises(SendError, match="must not be in pelicanconf.py"):
+    with pytest.raises(SendError, match="NEWSLETTER_SMTP_PASSWORD hoort niet in pelicanconf.py"):
         smtp_settings({**settings, "NEWSLETTER_SMTP_PASSWORD": "geheim"}, ENV)
 
 
@@ -270,6 +274,9 @@ def test_password_and_secret_are_refused_in_pelicanconf(settings):
         (TimeoutError("timed out"), TRANSIENT, None),
         (smtplib.SMTPNotSupportedError("no STARTTLS"), FATAL, None),
         (ssl.SSLCertVerificationError("bad cert"), FATAL, None),
+        (smtplib.SMTPSenderRefused(530, b"authentication required", "n@k.nl"), FATAL, 530),
+        (smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server."), FATAL, None),
+        (UncertainDelivery("timed out"), UNCERTAIN, None),
     ],
 )
 def test_classify(error, kind, code):
@@ -295,3 +302,83 @@ def test_rate_limit_spaces_messages_without_real_sleeping():
         clock[0] += 0.05  # the send itself
     assert slept == pytest.approx([0.2, 0.2, 0.2, 0.2])
     assert RateLimit(None, lambda: 0.0, sleep).wait() is None and len(slept) == 4
+
+
+def test_auth_hints_say_what_to_set():
+    assert classify(smtplib.SMTPSenderRefused(530, b"5.7.0 authentication required", "n@k.nl"))[2] == (
+        "5.7.0 authentication required (de server wil dat je inlogt: stel NEWSLETTER_SMTP_USER en "
+        "NEWSLETTER_SMTP_PASSWORD in)")
+    assert classify(smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server."))[2] == (
+        "de server biedt geen inloggen aan (SMTP AUTH); is dat ook niet nodig, haal NEWSLETTER_SMTP_PASSWORD dan weg")
+
+
+# --- Secrets and unencrypted connections ----------------------------------------------------
+
+
+def test_secrets_never_appear_in_a_repr(settings):
+    env = {**ENV, "NEWSLETTER_SMTP_PASSWORD": "zeer-geheim-wachtwoord"}
+    config = send_settings(settings, env)
+    assert config.smtp.password == "zeer-geheim-wachtwoord"
+    for text in (repr(config), repr(config.smtp), str(config)):
+        assert "zeer-geheim-wachtwoord" not in text and SECRET not in text
+
+
+@pytest.mark.parametrize("host", ["smtp.example.nl", "192.0.2.10", "::ffff:192.0.2.10"])
+def test_no_password_over_an_unencrypted_connection_to_another_host(settings, host):
+    env = {**ENV, "NEWSLETTER_SMTP_SECURITY": "none", "NEWSLETTER_SMTP_HOST": host, "NEWSLETTER_SMTP_PASSWORD": "pw"}
+    with pytest.raises(SendError) as error:
+        send_settings(settings, env)
+    assert str(error.value) == (
+        f"NEWSLETTER_SMTP_SECURITY is 'none': het wachtwoord zou onversleuteld naar {host} gaan. Gebruik "
+        "starttls of tls (alleen een server op deze computer mag none gebruiken)")
+    assert "pw" not in str(error.value).replace("password", "")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.53"])
+def test_unencrypted_is_allowed_to_a_loopback_host_and_without_password(settings, host):
+    env = {**ENV, "NEWSLETTER_SMTP_SECURITY": "none", "NEWSLETTER_SMTP_HOST": host, "NEWSLETTER_SMTP_PASSWORD": "pw"}
+    assert send_settings(settings, env).smtp.host == host
+    assert SmtpSettings("smtp.example.nl", 25, "none").password == ""  # no password: nothing to protect
+
+
+# --- Names holding encoded words, stable Message-IDs, test copies ---------------------------
+
+ENCODED_CRLF = "=?utf-8?b?" + base64.b64encode(b"Anna\r\nBcc: buiten@example.com").decode() + "?="
+
+
+def test_a_name_holding_an_encoded_word_is_shown_literally_and_injects_nothing(newsletter):
+    data, msg = roundtrip(newsletter, Subscriber(21, "anna@example.nl", ENCODED_CRLF))
+    (to_line,) = [line for line in data.split(b"\r\n") if line.startswith(b"To:")]
+    assert to_line == b"To: =?utf-8?q?=3D=3Futf-8=3Fb=3FQW5uYQ0KQmNjOiBidWl0ZW5AZXhhbXBsZS5jb20=3D=3F=3D?= <anna@example.nl>"
+    assert b"\r\nBcc:" not in data and "bcc" not in {k.lower() for k in msg.keys()}
+    assert msg["To"].addresses[0].display_name == ENCODED_CRLF
+    assert f"Beste {ENCODED_CRLF}," in msg.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("name", ["Zoë", "Jan, de Vries", 'Piet "de Pet" \\ Jansen', "Lezer 1", "Ærøskøbing " * 9])
+def test_to_header_round_trips_every_name(newsletter, name):
+    from email.header import decode_header, make_header
+
+    data, msg = roundtrip(newsletter, Subscriber(2, "x@example.nl", name))
+    assert msg["To"].addresses[0].addr_spec == "x@example.nl"
+    if name.isascii():
+        assert msg["To"].addresses[0].display_name == clean_name(name)
+    else:  # RFC 2047 decoding (Python's own parser adds a space between adjacent encoded words)
+        raw = data.split(b"\r\nTo: ", 1)[1].split(b"\r\nSubject:", 1)[0].decode("ascii")
+        assert str(make_header(decode_header(raw.replace("\r\n", "")))) == f"{clean_name(name)} <x@example.nl>"
+
+
+def test_message_id_is_stable_per_issue_and_recipient(newsletter):
+    first = newsletter.message(Subscriber(2, "anna@example.nl", "Anna"), NOW)["Message-ID"]
+    again = newsletter.message(Subscriber(9, "Anna@Example.nl", "A"), NOW)["Message-ID"]
+    other = newsletter.message(Subscriber(3, "zoe@example.nl", "Zoë"), NOW)["Message-ID"]
+    assert first == again != other
+    assert first.startswith(f"<{DATE}.") and first.endswith("@klantgerichtwerkt.nl>")
+    assert "anna" not in first  # an HMAC: the address cannot be read from it
+
+
+def test_test_copy_has_test_subject_and_its_own_message_id(newsletter):
+    person = Subscriber(1, "marieke@example.nl", "Marieke")
+    msg = newsletter.message(person, NOW, test=True)
+    assert msg["Subject"] == "[TEST] " + SUBJECT
+    assert msg["Message-ID"] != newsletter.message_id(person.email)

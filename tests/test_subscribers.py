@@ -10,9 +10,20 @@ import tracemalloc
 
 import pytest
 
-from coachsite.newsletter import subscribers as subs
-from coachsite.newsletter.subscribers import SubscriberError, address_problem, recipients, scan, unsubscribe
-from coachsite.newsletter.tokens import TokenError, address_from_request, make_token, read_requests, secret_from_env, verify_token
+from coachsite.newsletter import unsubscribe as unsub
+from coachsite.newsletter.subscribers import (
+    FATAL,
+    NOTE,
+    SKIPPED,
+    CsvRecipients,
+    RecipientSource,
+    SubscriberError,
+    address_problem,
+    recipients,
+    scan,
+)
+from coachsite.newsletter.tokens import TokenError, address_from_request, make_token, secret_from_env, verify_token
+from coachsite.newsletter.unsubscribe import read_request_file, unsubscribe
 from send_helpers import SECRET, SUBSCRIBERS_CSV, subscribers, write_csv  # noqa: F401 (fixture)
 
 
@@ -32,9 +43,10 @@ def test_scan_counts_invalid_duplicates_and_unsubscribed_with_line_numbers(subsc
     result = scan(subscribers)
     assert result.rows == 9
     assert result.recipients == 4
-    assert [(p.line, p.message) for p in result.invalid] == [(7, "'geen-adres' is not a valid e-mail address")]
-    assert [p.line for p in result.duplicates] == [6]
-    assert "already on line 2" in result.duplicates[0].message
+    assert [(p.line, p.message) for p in result.invalid] == [(7, "'geen-adres' is geen geldig e-mailadres")]
+    assert [(p.line, p.message) for p in result.duplicates] == [
+        (6, "ANNA@example.nl staat al op regel 2; krijgt de nieuwsbrief één keer")]
+    assert result.fatal == []
     # weg@ and Later-Weg@ are afgemeld; later-weg@ (actief on line 9) is overruled by line 10.
     assert result.unsubscribed == 3
 
@@ -81,39 +93,96 @@ def test_blank_lines_are_ignored(tmp_path):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("email,name\na@example.nl,A\n", ["line 1", "missing column 'status'", "email,name,status"]),
-        ("mail,naam,status\n", ["line 1", "'email'", "'name'"]),
-        ("", ["line 1", "empty"]),
-        ("email,name,status\na@example.nl,A,actve\n", ["line 2", "field 'status'", "'actve'", "actief, afgemeld"]),
-        ("email,name,status\na@example.nl,A,\n", ["line 2", "field 'status'"]),
-        ("email,name,status\na@example.nl,A,actief,extra\n", ["line 2", "4 field(s)", "header has 3"]),
-        ("email,name,status\na@example.nl,actief\n", ["line 2", "2 field(s)"]),
-        ("email,name,status,status\n", ["line 1", "'status' appears twice"]),
-        ('email,name,status\na@example.nl,"A"x,actief\n', ["line 2", "cannot read this row as CSV"]),
+        ("email,name\na@example.nl,A\n", ["regel 1", "kolom 'status' ontbreekt", "email,name,status"]),
+        ("mail,naam,status\n", ["regel 1", "'email'", "'name'"]),
+        ("", ["regel 1", "leeg"]),
+        ("email,name,status,status\n", ["regel 1", "'status' staat twee keer"]),
     ],
 )
-def test_bad_files_name_file_line_and_field(tmp_path, text, expected):
+def test_a_bad_header_names_file_and_line(tmp_path, text, expected):
     path = write(tmp_path, text)
     with pytest.raises(SubscriberError) as error:
         scan(path)
     message = str(error.value)
-    assert str(path) in message
+    assert message.startswith(f"{path}, regel 1: ")
     for part in expected:
         assert part in message
 
 
-def test_not_utf8_names_line_and_byte_offset(tmp_path):
-    data = "email,name,status\na@example.nl,Zoë,actief\n".encode() + b"b@example.nl,Ren\xe9,actief\n"
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("a@example.nl,A,actve", "veld 'status': 'actve' is niet een van actief, afgemeld"),
+        ("a@example.nl,A,", "veld 'status': '' is niet een van actief, afgemeld"),
+        ("a@example.nl,A,actief,extra", "4 veld(en), maar de kop heeft er 3; zoek een ontbrekende of extra ','"),
+        ("a@example.nl,actief", "2 veld(en), maar de kop heeft er 3"),
+        ('a@example.nl,"A"x,actief', "deze rij is niet als CSV te lezen (',' expected after '\"')"),
+    ],
+)
+def test_bad_rows_are_fatal_problems_with_their_line(tmp_path, row, message):
+    path = write(tmp_path, f"email,name,status\nok@example.nl,O,actief\n{row}\nook@example.nl,O,actief\n")
+    result = scan(path)
+    assert [(p.line, p.kind) for p in result.fatal] == [(3, FATAL)]
+    assert result.fatal[0].message.startswith(message)
+    assert result.recipients == 2  # the rows after it were still read
+
+
+def test_not_utf8_is_a_fatal_problem_with_line_and_byte_offset(tmp_path):
+    data = "email,name,status\na@example.nl,Zoë,actief\n".encode() + b"b@example.nl,Ren\xe9,actief\nc@example.nl,C,actief\n"
     path = write(tmp_path, data)
-    with pytest.raises(SubscriberError) as error:
-        scan(path)
+    result = scan(path)
     offset = data.index(b"\xe9")
-    assert f"line 3: not valid UTF-8 at byte {offset}" in str(error.value)
-    assert str(path) in str(error.value)
+    assert [(p.line, p.message) for p in result.fatal] == [(3, (
+        f"geen geldige UTF-8 bij byte {offset} van het bestand; sla het op als UTF-8 (in Excel: 'CSV UTF-8')"))]
+
+
+def test_every_problem_of_a_10000_row_file_comes_in_one_run(tmp_path):
+    path = tmp_path / "groot.csv"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("email,name,status\n")
+        for i in range(10_000):
+            status = "misschien" if i % 100 == 7 else "actief"
+            fh.write(f"lezer{i}@example.nl,Lezer {i},{status}\n")
+    source = CsvRecipients(path)
+    assert isinstance(source, RecipientSource)
+    fatal = [p for p in source.problems() if p.kind == FATAL]
+    assert [p.line for p in fatal] == [i + 2 for i in range(10_000) if i % 100 == 7]
+    with pytest.raises(SubscriberError) as error:
+        source.recipients()
+    lines = str(error.value).split("\n  ")
+    assert len(lines) == 21
+    assert lines[0] == f"{path}, regel 9: veld 'status': 'misschien' is niet een van actief, afgemeld"
+    assert lines[19].startswith(f"{path}, regel 1909: ")
+    assert lines[20] == "… en nog 80"
+
+
+def test_a_cr_only_csv_from_old_mac_excel_is_read(tmp_path):
+    path = write(tmp_path, b"email;name;status\ra@example.nl;Anna;actief\rb@example.nl;Bo;afgemeld\rc@example.nl;Cas;actief\r")
+    result = scan(path)
+    assert result.fatal == [] and result.rows == 3
+    assert [(p.line, p.email, p.name) for p in recipients(path, result.unsubscribed_keys)] == [
+        (2, "a@example.nl", "Anna"), (4, "c@example.nl", "Cas")]
+    unsubscribe(path, ["c@example.nl"])
+    assert path.read_bytes() == b"email;name;status\ra@example.nl;Anna;actief\rb@example.nl;Bo;afgemeld\rc@example.nl;Cas;afgemeld\r"
+
+
+def test_csv_source_reports_all_problems_by_kind(subscribers):
+    source = CsvRecipients(subscribers)
+    assert source.describe() == str(subscribers)
+    assert [(p.line, p.kind) for p in source.problems()] == [(7, SKIPPED), (6, NOTE)]
+    assert [p.email for p in source.recipients()] == ["anna@example.nl", "zoe@example.nl", "piet@example.nl", "jan@example.nl"]
+    assert source.unsubscribed == 3
+
+
+def test_csv_source_with_a_missing_file_is_one_fatal_problem(tmp_path):
+    source = CsvRecipients(tmp_path / "weg.csv")
+    (problem,) = source.problems()
+    assert problem.kind == FATAL and problem.line == 0
+    assert problem.message.startswith(f"{tmp_path / 'weg.csv'}: kan het abonneebestand niet openen")
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
-    with pytest.raises(SubscriberError, match="cannot open the subscriber file"):
+    with pytest.raises(SubscriberError, match="kan het abonneebestand niet openen"):
         scan(tmp_path / "bestaat-niet.csv")
 
 
@@ -210,7 +279,7 @@ def test_unsubscribe_failure_before_rename_changes_nothing_and_leaves_no_temp_fi
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(subs.os, "replace", broken_replace)
+    monkeypatch.setattr(unsub.os, "replace", broken_replace)
     with pytest.raises(OSError):
         unsubscribe(subscribers, ["anna@example.nl"])
     assert subscribers.read_text(encoding="utf-8") == SUBSCRIBERS_CSV
@@ -220,8 +289,11 @@ def test_unsubscribe_failure_before_rename_changes_nothing_and_leaves_no_temp_fi
 def test_unsubscribe_refuses_a_broken_file_without_touching_it(tmp_path):
     text = "email,name,status\na@example.nl,A,actief\nb@example.nl,B,weet niet\n"
     path = write(tmp_path, text)
-    with pytest.raises(SubscriberError, match="line 3, field 'status'"):
+    with pytest.raises(SubscriberError) as error:
         unsubscribe(path, ["a@example.nl"])
+    assert str(error.value) == (
+        f"{path}: er is niets veranderd; herstel eerst deze regels:\n"
+        f"  {path}, regel 3: veld 'status': 'weet niet' is niet een van actief, afgemeld")
     assert path.read_text(encoding="utf-8") == text
     assert [p.name for p in tmp_path.iterdir() if p.name != ".lijst.csv.lock"] == ["lijst.csv"]
 
@@ -260,19 +332,19 @@ def test_tampered_or_foreign_tokens_are_refused(mangle):
 
 
 def test_token_from_another_secret_is_refused():
-    with pytest.raises(TokenError, match="wrong signature"):
+    with pytest.raises(TokenError, match="verkeerde handtekening"):
         verify_token(make_token("zoe@example.nl", b"another-secret-0123456789"), SECRET.encode())
 
 
 def test_secret_only_from_environment_and_long_enough():
-    with pytest.raises(TokenError, match="NEWSLETTER_UNSUBSCRIBE_SECRET is not set"):
+    with pytest.raises(TokenError, match="NEWSLETTER_UNSUBSCRIBE_SECRET is niet ingesteld"):
         secret_from_env({})
-    with pytest.raises(TokenError, match="too short"):
+    with pytest.raises(TokenError, match="te kort"):
         secret_from_env({"NEWSLETTER_UNSUBSCRIBE_SECRET": "kort"})
     assert secret_from_env({"NEWSLETTER_UNSUBSCRIBE_SECRET": SECRET}) == SECRET.encode()
 
 
-def test_requests_can_be_addresses_tokens_urls_or_mail_subjects(tmp_path):
+def test_requests_can_be_tokens_urls_or_mail_subjects_but_not_bare_addresses(tmp_path):
     secret = SECRET.encode()
     token = make_token("zoe@example.nl", secret)
     lines = [
@@ -283,16 +355,26 @@ def test_requests_can_be_addresses_tokens_urls_or_mail_subjects(tmp_path):
         f"https://www.klantgerichtwerkt.nl/afmelden/?token={token}",
         f"https://nieuwsbrief.klantgerichtwerkt.nl/afmelden?token={token}&x=1",
         f"Afmelden {token}",
+        "afmelden piet@example.nl",
     ]
     path = tmp_path / "verzoeken.txt"
     path.write_text("\n".join(lines), encoding="utf-8")
-    requests = list(read_requests(path))
-    assert [n for n, _ in requests] == [3, 4, 5, 6, 7]
-    assert [address_from_request(v, lambda: secret) for _, v in requests] == ["anna@example.nl"] + ["zoe@example.nl"] * 4
+    found = read_request_file(path, lambda: secret)
+    assert found.addresses == [(n, "zoe@example.nl") for n in (4, 5, 6, 7)]
+    assert [(p.line, p.message) for p in found.refused] == [
+        (3, "'Anna@Example.nl' is een adres zonder afmeldcode: iedereen kan dat sturen; controleer het zelf "
+            "en gebruik --email als die persoon het echt vroeg"),
+        (8, "'piet@example.nl' is een adres zonder afmeldcode: iedereen kan dat sturen; controleer het zelf "
+            "en gebruik --email als die persoon het echt vroeg"),
+    ]
+    with pytest.raises(TokenError, match="adres zonder afmeldcode"):
+        address_from_request("piet@example.nl", lambda: secret)
 
 
-def test_requests_file_not_utf8_names_the_byte(tmp_path):
+def test_a_request_line_that_is_not_utf8_is_refused_and_the_rest_read(tmp_path):
+    token = make_token("zoe@example.nl", SECRET.encode())
     path = tmp_path / "verzoeken.txt"
-    path.write_bytes(b"a@example.nl\nRen\xe9@example.nl\n")
-    with pytest.raises(TokenError, match="byte 16"):
-        list(read_requests(path))
+    path.write_bytes(b"afmelden Ren\xe9\n" + f"afmelden {token}\n".encode())
+    found = read_request_file(path, lambda: SECRET.encode())
+    assert [(p.line, p.message) for p in found.refused] == [(1, "geen geldige UTF-8 bij byte 12 van deze regel")]
+    assert found.addresses == [(2, "zoe@example.nl")]

@@ -39,6 +39,19 @@ def check_issue_date(date: dt.date, force: bool) -> None:
         )
 
 
+def refuse_while_sending(folder: Path) -> None:
+    """Content is frozen once sending starts: a rebuild would send other content to the rest."""
+    from coachsite.i18n import _
+
+    from .sendlog import LOG_FILE
+
+    if (folder / LOG_FILE).exists():
+        raise IssueError(_(
+            "{folder}: sending this issue has started ({log} exists), so it cannot be rebuilt: the rest "
+            "of the list must get what the first subscribers got. Finish it with 'send', or build the next issue."
+        ).format(folder=folder, log=LOG_FILE))
+
+
 def newsletter_posts(settings: dict) -> list:
     """Every published article as a Post. Future-dated posts are read too: the issue date decides."""
     generator = read_articles({**settings, "WITH_FUTURE_DATES": True})
@@ -64,6 +77,7 @@ def build_issue(
             f"{folder}: this issue was already sent ({archive.SENT_FILE} exists); it is never rebuilt. "
             "Build the next issue instead."
         )
+    refuse_while_sending(folder)
     issues = archive.list_issues(root)
     tag = settings["NEWSLETTER_TAG"]
     selection = select_posts(

@@ -10,7 +10,12 @@ Why it is built this way:
   address, and a static site cannot receive a POST. The link in the footer (a GET, which link
   scanners follow too) opens the confirmation page ``/afmelden/``, whose form does the POST.
 - Nothing from the subscriber file or issue.json can add a header: line breaks and other control
-  characters are removed from names; a subject with a line break is refused.
+  characters are removed from names; a subject with a line break is refused. The ``To`` header is
+  written by :func:`to_header` and never parsed again: a name holding an RFC 2047 encoded word
+  (``=?utf-8?b?…?=``, which could decode to a line break) is itself encoded, so a reader shows it
+  literally. (Python's parser decodes such a word and then refuses, or worse, folds the break.)
+- The Message-ID is stable per issue and recipient (an HMAC, so it reveals no address): should a
+  message ever be sent twice after an uncertain outcome, mail programs can recognise the copy.
 - Speed matters at 10,000+ messages, and SMTP is request/response, so every millisecond spent
   building a message is a millisecond the connection sits idle. Bodies are quoted-printable
   (7-bit safe on any server, readable): the fixed text around the two placeholders is encoded
@@ -26,6 +31,8 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import functools
+import hashlib
+import hmac
 import html
 import re
 import secrets
@@ -34,11 +41,13 @@ from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage, MIMEPart
+from email.header import Header
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import quote
 
 from coachsite.dates import AMSTERDAM
+from coachsite.i18n import _
 
 from .preview import personalise
 from .render import GREETING, UNSUBSCRIBE_URL
@@ -69,6 +78,16 @@ OUTPUT_POLICY = policy.SMTP.clone(max_line_length=998)
 RAW_HEADERS = {"list-unsubscribe", "list-unsubscribe-post"}  # ASCII URIs: written as they are
 MAX_NAME = 100
 TOKEN_FIELD = "{token}"
+TEST_PREFIX = "[TEST] "
+_NEEDS_QUOTES = re.compile(r'[()<>\[\]:;@\\,."]')
+
+
+def _not_one_address() -> str:  # one message, raised in two places
+    return _("{setting}: '{value}' is not one address like 'Name <name@example.nl>'")
+
+
+def _no_placeholder() -> str:  # one message, raised in two places
+    return _("{file} has no {placeholder} placeholder: rebuild the issue")
 
 
 class MessageError(Exception):
@@ -81,16 +100,28 @@ def clean_name(name: str) -> str:
     return " ".join(name.split())[:MAX_NAME].strip()
 
 
+def to_header(name: str, email: str) -> str:
+    """The ``To`` value, ready to write: plain ASCII names as they are (quoted if needed), any
+    other name (non-ASCII, or holding "=?") as UTF-8 encoded words of exactly its text."""
+    if not name:
+        return email
+    if name.isascii() and name.isprintable() and "=?" not in name:
+        if _NEEDS_QUOTES.search(name):
+            name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return f"{name} <{email}>"
+    return f"{Header(name, 'utf-8').encode(linesep=chr(13) + chr(10))} <{email}>"
+
+
 def header_text(value: str, where: str) -> str:
     if any(ch in value for ch in "\r\n") or any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise MessageError(f"{where} contains a line break or control character; write it on one line")
+        raise MessageError(_("{where} contains a line break or control character; write it on one line").format(where=where))
     return value.strip()
 
 
 def ascii_uri(value: str, where: str) -> str:
     """URIs end up in headers unencoded: only printable ASCII without spaces or angle brackets."""
     if not value or any(not (33 <= ord(ch) <= 126) or ch in "<>" for ch in value):
-        raise MessageError(f"{where}: '{value}' must be a plain ASCII address without spaces")
+        raise MessageError(_("{where}: '{value}' must be a plain ASCII address without spaces").format(where=where, value=value))
     return value
 
 
@@ -99,9 +130,9 @@ def parse_address(value: str, setting: str) -> Address:
         parsed = header("From", header_text(value, setting))
         (address,) = parsed.addresses
     except (ValueError, TypeError) as error:
-        raise MessageError(f"{setting}: '{value}' is not one address like 'Name <name@example.nl>'") from error
+        raise MessageError(_not_one_address().format(setting=setting, value=value)) from error
     if not address.domain or not address.username or parsed.defects:
-        raise MessageError(f"{setting}: '{value}' is not one address like 'Name <name@example.nl>'")
+        raise MessageError(_not_one_address().format(setting=setting, value=value))
     return address
 
 
@@ -170,13 +201,14 @@ class Newsletter:
         unsubscribe_mailto: str,
         secret: bytes,
         source: str = "issue.json",
+        issue_id: str = "",
     ):
         self.subject = header_text(subject, f"{source}: field 'subject'")
         if not self.subject:
-            raise MessageError(f"{source}: field 'subject' is empty")
+            raise MessageError(_("{source}: field 'subject' is empty").format(source=source))
         for body, name in ((html_body, "email.html"), (text_body, "email.txt")):
             if UNSUBSCRIBE_URL not in body:
-                raise MessageError(f"{name} has no {UNSUBSCRIBE_URL} placeholder: rebuild the issue")
+                raise MessageError(_no_placeholder().format(file=name, placeholder=UNSUBSCRIBE_URL))
         self.html_body = html_body.replace("\r\n", "\n")
         self.text_body = text_body.replace("\r\n", "\n")
         self._templates = {
@@ -186,14 +218,16 @@ class Newsletter:
         self.sender = parse_address(sender, "NEWSLETTER_FROM")
         self.reply_to = parse_address(reply_to, "NEWSLETTER_REPLY_TO") if reply_to.strip() else None
         if TOKEN_FIELD not in unsubscribe_url:
-            raise MessageError(f"NEWSLETTER_UNSUBSCRIBE_URL: '{unsubscribe_url}' must contain {TOKEN_FIELD}")
+            raise MessageError(_("NEWSLETTER_UNSUBSCRIBE_URL: '{value}' must contain {field}").format(
+                value=unsubscribe_url, field=TOKEN_FIELD))
         self.unsubscribe_url = ascii_uri(unsubscribe_url, "NEWSLETTER_UNSUBSCRIBE_URL")
         self.unsubscribe_action = ascii_uri(unsubscribe_action, "NEWSLETTER_UNSUBSCRIBE_ACTION")
         if not self.unsubscribe_action.startswith("https://"):
-            raise MessageError("NEWSLETTER_UNSUBSCRIBE_ACTION must be an https:// address (RFC 8058)")
+            raise MessageError(_("NEWSLETTER_UNSUBSCRIBE_ACTION must be an https:// address (RFC 8058)"))
         mailto = unsubscribe_mailto.removeprefix("mailto:")
         self.unsubscribe_mailto = ascii_uri(mailto, "NEWSLETTER_UNSUBSCRIBE_MAILTO") if mailto else ""
         self.secret = secret
+        self.issue_id = issue_id
         # Header objects parsed once and shared by every message (parsing is the slow part). The
         # boundary can be shared too: it contains "=_", which quoted-printable text never does.
         self._from = header("From", str(self.sender))
@@ -226,17 +260,26 @@ class Newsletter:
             mailto=mailto,
         )
 
-    def message(self, subscriber: Subscriber, now: dt.datetime | None = None) -> EmailMessage:
+    def message_id(self, email: str) -> str:
+        """The same for every attempt to send this issue to this address."""
+        digest = hmac.new(
+            self.secret, b"message-id\0" + f"{self.issue_id}\0{email.lower()}".encode(), hashlib.sha256
+        ).hexdigest()[:32]
+        return f"<{self.issue_id or 'issue'}.{digest}@{self.domain}>"
+
+    def message(self, subscriber: Subscriber, now: dt.datetime | None = None, *, test: bool = False) -> EmailMessage:
+        """The personal email; ``test`` makes a test copy ("[TEST] " subject, its own Message-ID)."""
         name = clean_name(subscriber.name)
         links = self.links(subscriber.email)
         msg = EmailMessage(policy=POLICY)
         msg["Date"] = header("Date", format_datetime((now or dt.datetime.now(tz=AMSTERDAM)).astimezone(AMSTERDAM)))
-        msg["Message-ID"] = header("Message-ID", make_msgid(domain=self.domain))
+        message_id = make_msgid("test", domain=self.domain) if test else self.message_id(subscriber.email)
+        msg["Message-ID"] = header("Message-ID", message_id)
         msg["From"] = self._from
         if self._reply_to:
             msg["Reply-To"] = self._reply_to
-        msg["To"] = header("To", Address(display_name=name, addr_spec=subscriber.email))
-        msg["Subject"] = self._subject
+        msg.set_raw("To", to_header(name, subscriber.email))
+        msg["Subject"] = header("Subject", TEST_PREFIX + self.subject) if test else self._subject
         uris = ", ".join(f"<{uri}>" for uri in (links.one_click, links.mailto) if uri)
         msg["List-Unsubscribe"] = header("List-Unsubscribe", uris)
         msg["List-Unsubscribe-Post"] = self._one_click_post
@@ -268,9 +311,11 @@ def to_bytes(msg: EmailMessage) -> bytes:
 
 def _headers(part) -> bytes:
     lines = []
-    for name, value in part.items():
+    for name, value in part.raw_items():
         line = f"{name}: {value}\r\n"
-        if name.lower() in RAW_HEADERS or (_plain(value) and len(line) <= 1000):
+        if not hasattr(value, "name"):  # set_raw(): written exactly as made (see to_header)
+            lines.append(line.encode("ascii"))
+        elif name.lower() in RAW_HEADERS or (_plain(value) and len(line) <= 1000):
             lines.append(line.encode("ascii"))  # what folding at 998 would write anyway
         else:
             lines.append(_fold(name, str(value)))
@@ -295,15 +340,16 @@ def newsletter_for_issue(folder: Path, data: dict, **settings) -> Newsletter:
         try:
             bodies[name] = path.read_text(encoding="utf-8")
         except FileNotFoundError as error:
-            raise MessageError(f"{path} does not exist: build the issue first") from error
+            raise MessageError(_("{path} does not exist: build the issue first").format(path=path)) from error
         except UnicodeDecodeError as error:
-            raise MessageError(f"{path}: not valid UTF-8 at byte {error.start}") from error
+            raise MessageError(_("{path}: not valid UTF-8 at byte {offset}").format(path=path, offset=error.start)) from error
     if GREETING not in bodies["email.txt"]:
-        raise MessageError(f"{folder / 'email.txt'} has no {GREETING} placeholder: rebuild the issue")
+        raise MessageError(_no_placeholder().format(file=folder / "email.txt", placeholder=GREETING))
     return Newsletter(
         subject=str(data.get("subject", "")),
         html_body=bodies["email.html"],
         text_body=bodies["email.txt"],
         source=str(folder / "issue.json"),
+        issue_id=folder.name,
         **settings,
     )

@@ -1,11 +1,15 @@
-"""What makes ``send`` safe to repeat: an append-only log per issue, and a lock.
+"""What makes ``send`` safe to repeat and never double: an append-only log per issue, and a lock.
 
-- ``send-log.jsonl`` in the issue folder gets one JSON line per recipient *after* the SMTP server
-  accepted the message (or refused it for good), written with one ``write()`` and fsynced before
-  the next message goes out. A rerun skips every address logged as sent, so killing ``send`` at
-  any moment and running the same command again mails everyone exactly once. (One gap is
-  inherent in SMTP: if the process dies in the instant between the server's "250 OK" and the
-  fsync, that one subscriber gets a second copy on the rerun.)
+- ``send-log.jsonl`` in the issue folder gets, per recipient, an *intent* line (``sending``, with
+  the Message-ID) that is fsynced before the final dot of SMTP DATA, and an *outcome* line
+  afterwards (``sent``, ``failed`` or ``uncertain``). The server can only have the message after
+  that dot, so whatever moment the process dies at, a rerun knows: an outcome says what happened;
+  an intent without an outcome means the server may or may not have it. Such a recipient is
+  *uncertain*: never retried automatically (that is how people got two copies), only with
+  ``--resend-uncertain``. The outcome line needs no fsync of its own: if it is lost, the intent
+  makes the recipient uncertain, never doubled; the next intent's fsync makes it durable anyway.
+- The first line (``started``) holds a hash of the issue's files: content is frozen once sending
+  starts; ``send`` refuses if the files changed, ``build`` refuses while a log exists.
 - ``.send.lock`` is held with ``flock`` for the whole run, so a second ``send`` of the same issue is
   refused. The kernel drops the lock when the process ends, however it ends: a killed run never
   leaves a stale lock behind.
@@ -15,19 +19,35 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from coachsite.dates import AMSTERDAM
+from coachsite.i18n import _
 
-from .archive import fsync_dir
+from .archive import ISSUE_FILE, fsync_dir
 
 LOG_FILE = "send-log.jsonl"
 LOCK_FILE = ".send.lock"
+STARTED = "started"  # first line: the hash of the issue's files
+SENDING = "sending"  # intent, durable before the final dot
 SENT = "sent"
 FAILED = "failed"
+UNCERTAIN = "uncertain"  # the server may have it (timeout or disconnect after the final dot)
+FROZEN_FILES = (ISSUE_FILE, "email.html", "email.txt")
+
+
+def issue_hash(folder: Path) -> str:
+    """sha256 over the files a message is made of: what ``send`` freezes once it has started."""
+    digest = hashlib.sha256()
+    for name in FROZEN_FILES:
+        path = Path(folder) / name
+        data = path.read_bytes() if path.exists() else b""
+        digest.update(f"{name}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()
 
 
 class SendLogError(Exception):
@@ -38,11 +58,26 @@ class SendLogError(Exception):
 class LogState:
     sent: set[str] = field(default_factory=set)  # lower-cased addresses
     failed: dict[str, str] = field(default_factory=dict)  # address -> last error, not sent since
+    uncertain: dict[str, str] = field(default_factory=dict)  # address -> why (intent without a known outcome)
+    hash: str | None = None  # of the issue's files when sending started
     dropped_tail: bool = False  # an incomplete last line (power loss) was removed
+
+    def record(self, email: str, status: str, reason: str = "") -> None:
+        """Apply one log line: the latest line about an address decides, except that sent stays sent."""
+        if email in self.sent:
+            return
+        self.failed.pop(email, None)
+        self.uncertain.pop(email, None)
+        if status == SENT:
+            self.sent.add(email)
+        elif status == FAILED:
+            self.failed[email] = reason
+        elif status in (SENDING, UNCERTAIN):
+            self.uncertain[email] = reason or _("the process stopped while the message was being handed over")
 
 
 class SendLog:
-    """Append-only JSON lines; each :meth:`append` is durable before it returns."""
+    """Append-only JSON lines; :meth:`append` with ``durable`` returns only once the line is on disk."""
 
     def __init__(self, folder: Path):
         self.path = Path(folder) / LOG_FILE
@@ -69,19 +104,20 @@ class SendLog:
                 continue
             try:
                 entry = json.loads(line)
-                email, status = entry["email"].lower(), entry["status"]
+                status = entry["status"]
+                if status == STARTED:
+                    state.hash = state.hash or entry["hash"]
+                    continue
+                email = entry["email"].lower()
             except (ValueError, KeyError, TypeError, AttributeError) as error:
-                raise SendLogError(
-                    f"{self.path}, line {number}: not a send-log entry ({error}); fix or remove that line"
-                ) from error
-            if status == SENT:
-                state.sent.add(email)
-                state.failed.pop(email, None)
-            elif status == FAILED and email not in state.sent:
-                state.failed[email] = str(entry.get("error", ""))
+                raise SendLogError(_(
+                    "{path}, line {line}: not a send-log entry ({error}); fix or remove that line"
+                ).format(path=self.path, line=number, error=error)) from error
+            state.record(email, status, str(entry.get("error", "")))
         return state
 
-    def append(self, entry: dict) -> None:
+    def append(self, entry: dict, durable: bool = True) -> None:
+        """One line in one ``write()``; ``durable`` fsyncs it (and every line before it) first."""
         if self._fd is None:
             created = not self.path.exists()
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -89,7 +125,8 @@ class SendLog:
                 fsync_dir(self.path.parent)
         line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
         os.write(self._fd, line.encode("utf-8"))
-        os.fsync(self._fd)
+        if durable:
+            os.fsync(self._fd)
 
     def close(self) -> None:
         if self._fd is not None:
@@ -110,12 +147,12 @@ class SendLock:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:
             fh.seek(0)
-            holder = fh.read().strip() or "another process"
+            holder = fh.read().strip() or _("another process")
             fh.close()
-            raise SendLogError(
-                f"{self.path}: this issue is already being sent ({holder}). Wait for that run to finish; "
+            raise SendLogError(_(
+                "{path}: this issue is already being sent ({holder}). Wait for that run to finish; "
                 "if it was stopped, this lock is released automatically."
-            ) from error
+            ).format(path=self.path, holder=holder)) from error
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()}, started {dt.datetime.now(tz=AMSTERDAM).isoformat(timespec='seconds')}\n")

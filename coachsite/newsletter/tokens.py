@@ -16,9 +16,10 @@ import binascii
 import hashlib
 import hmac
 import os
-from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
+
+from coachsite.i18n import _
 
 SECRET_ENV = "NEWSLETTER_UNSUBSCRIBE_SECRET"
 MIN_SECRET_LENGTH = 16
@@ -34,13 +35,14 @@ def secret_from_env(environ: Mapping[str, str] | None = None) -> bytes:
     environ = os.environ if environ is None else environ
     secret = environ.get(SECRET_ENV, "")
     if not secret:
-        raise TokenError(
-            f"{SECRET_ENV} is not set. It signs the personal unsubscribe links; create one once with\n"
-            "  python -c 'import secrets; print(secrets.token_urlsafe(32))'\n"
-            f"keep it somewhere safe and export it before sending (export {SECRET_ENV}=...)."
-        )
+        raise TokenError(_(
+            "{name} is not set. It signs the personal unsubscribe links; create one once with\n"
+            "  python3 -c 'import secrets; print(secrets.token_urlsafe(32))'\n"
+            "keep it somewhere safe and export it before sending (export {name}=...)."
+        ).format(name=SECRET_ENV))
     if len(secret) < MIN_SECRET_LENGTH:
-        raise TokenError(f"{SECRET_ENV} is too short ({len(secret)} characters); use at least {MIN_SECRET_LENGTH}")
+        raise TokenError(_("{name} is too short ({length} characters); use at least {minimum}").format(
+            name=SECRET_ENV, length=len(secret), minimum=MIN_SECRET_LENGTH))
     return secret.encode("utf-8")
 
 
@@ -66,49 +68,40 @@ def verify_token(token: str, secret: bytes) -> str:
     token = token.strip()
     encoded, dot, mac = token.rpartition(".")
     if not dot or not encoded or not mac:
-        raise TokenError(f"'{token}' is not an unsubscribe token (expected two parts separated by a dot)")
+        raise TokenError(_("'{token}' is not an unsubscribe token (expected two parts separated by a dot)").format(
+            token=token))
     try:
         email = _unb64(encoded).decode("utf-8")
         given = _unb64(mac)
     except (binascii.Error, ValueError) as error:
-        raise TokenError(f"'{token}' is not an unsubscribe token ({error})") from error
+        raise TokenError(_("'{token}' is not an unsubscribe token (it cannot be decoded)").format(token=token)) from error
     if not hmac.compare_digest(given, _mac(secret, email)):
-        raise TokenError(f"'{token}' has a wrong signature: not made with this {SECRET_ENV}, or altered")
+        raise TokenError(_("'{token}' has a wrong signature: not made with this {name}, or altered").format(
+            token=token, name=SECRET_ENV))
     return email
 
 
 def address_from_request(value: str, secret: Callable[[], bytes]) -> str:
-    """The address one unsubscribe request is about, lower-cased.
+    """The (lower-cased) address one signed unsubscribe request is about.
 
-    A request is what reaches the coach: an address, a token, an unsubscribe URL (``...?token=...``,
-    as the one-click endpoint receives it) or the subject of the mailto link (``afmelden TOKEN``).
+    A request is what reaches the coach: a token, an unsubscribe URL (``...?token=...``, as the
+    one-click endpoint receives it) or the subject of the mailto link (``afmelden TOKEN``). A bare
+    address is refused: anyone can write one, so only ``--email`` (checked by the coach) takes it.
     ``secret`` is called only when a token has to be checked.
     """
     words = value.split()
     if not words:
-        raise TokenError("empty request")
+        raise TokenError(_("empty request"))
     candidate = words[-1]
     if "token=" in candidate:
         query = urlsplit(candidate).query or candidate.partition("?")[2] or candidate
         found = parse_qs(query).get("token")
         if not found:
-            raise TokenError(f"'{candidate}' has no token= value")
+            raise TokenError(_("'{value}' has no token= value").format(value=candidate))
         candidate = found[0]
     elif "@" in candidate:
-        return candidate.strip("<>").lower()
+        raise TokenError(_(
+            "'{value}' is an address without a token: anyone could have sent it; check it yourself and "
+            "use --email if the person really asked"
+        ).format(value=candidate))
     return verify_token(candidate, secret())
-
-
-def read_requests(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, request) for every line of ``path`` that is not blank or a # comment."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise TokenError(f"{path}: cannot read ({error.strerror})") from error
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise TokenError(f"{path}: not valid UTF-8 at byte {error.start}; save it as UTF-8") from error
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip() and not line.lstrip().startswith("#"):
-            yield number, line.strip()
