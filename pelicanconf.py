@@ -203,6 +203,8 @@ READING_WORDS_PER_MINUTE = 200
 
 # --- Newsletter ----------------------------------------------------------------------
 NEWSLETTER_TAG = "nieuwsbrief"
+# Internal tags: they select posts (the newsletter) but readers never see them on pages, feeds or search.
+HIDDEN_TAGS = [NEWSLETTER_TAG]
 NEWSLETTER_MAX_POSTS = 5
 # Where the sign-up form posts to: your mailing provider's subscribe URL.
 NEWSLETTER_SIGNUP_ACTION = "https://nieuwsbrief.klantgerichtwerkt.nl/aanmelden"
