@@ -95,7 +95,7 @@ THEMES = [
         "intro": (
             "Klanten onthouden niet je folder, maar hoe ze geholpen werden. Daarom draait "
             "klantbeleving om je medewerkers: zij bepalen bij elk contact of een klant tevreden "
-            "weggaat of fan wordt. Hier lees je hoe je frontlinie meedenkt over beleid, hoe je "
+            "weggaat of fan wordt. Hier lees je hoe je eerste lijn meedenkt over beleid, hoe je "
             "mensen mandaat geeft om een slechte ervaring direct om te buigen en waarom "
             "persoonlijke aandacht soms belangrijker is dan een korte gespreksduur. Met "
             "herkenbare voorbeelden uit de dagelijkse praktijk."
