@@ -91,7 +91,10 @@ def article_jsonld(article, settings) -> dict:
 
 
 def hide_tags(generator, hidden) -> None:
-    """Internal tags leave the articles and the site's tag list (Pelican writes tag pages from it)."""
+    """Internal tags leave the articles and the site's tag list (Pelican writes tag pages from it).
+
+    ``PLUGINS`` lists this plugin before ``search_index``, so the search index never sees them either.
+    """
     hidden = set(hidden)
     for article in list(generator.articles) + list(generator.drafts):
         if getattr(article, "tags", None):
