@@ -96,7 +96,7 @@ THEMES = [
         "intro": (
             "Klanten onthouden niet je folder, maar hoe ze geholpen werden. Daarom draait "
             "klantbeleving om je medewerkers: zij bepalen bij elk contact of een klant tevreden "
-            "weggaat of fan wordt. Hier lees je hoe je frontlinie meedenkt over beleid, hoe je "
+            "weggaat of fan wordt. Hier lees je hoe je eerste lijn meedenkt over beleid, hoe je "
             "mensen mandaat geeft om een slechte ervaring direct om te buigen en waarom "
             "persoonlijke aandacht soms belangrijker is dan een korte gespreksduur. Met "
             "herkenbare voorbeelden uit de dagelijkse praktijk."
@@ -204,6 +204,8 @@ READING_WORDS_PER_MINUTE = 200
 
 # --- Newsletter ----------------------------------------------------------------------
 NEWSLETTER_TAG = "nieuwsbrief"
+# Internal tags: they select posts (the newsletter) but readers never see them on pages, feeds or search.
+HIDDEN_TAGS = [NEWSLETTER_TAG]
 NEWSLETTER_MAX_POSTS = 5
 # Where the sign-up form posts to: your mailing provider's subscribe URL.
 NEWSLETTER_SIGNUP_ACTION = "https://nieuwsbrief.klantgerichtwerkt.nl/aanmelden"

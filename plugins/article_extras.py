@@ -12,12 +12,16 @@ Per article it sets:
   ``NEWSLETTER_TAG``), then same theme, newest first;
 - ``jsonld``: a schema.org ``Article`` dict for the page's JSON-LD block.
 
+Tags in ``HIDDEN_TAGS`` (internal ones such as the newsletter tag) are taken off every article and out of
+the tag list in a site build, so no page, tag page, feed, search index or sitemap shows them; posts read
+for the newsletter (``SITE_BUILD`` False) keep them, because that is how the newsletter selects posts.
+
 For the whole site it adds ``THEME_HUBS`` and ``ARCHIVE_MONTHS`` to the template context: the themes from ``THEMES``
 (name, description, intro) in that order, each with its Pelican category and articles, and sets
 ``bio`` on each author from ``AUTHOR_BIOS``.
 
 Settings: ``PUBLIC_SITEURL``, ``THEMES``, ``AUTHOR_BIOS``, ``READING_WORDS_PER_MINUTE``,
-``RELATED_POSTS_MAX``, ``NEWSLETTER_TAG``, ``SITENAME``, ``SITE_BUILD`` (False: posts are only
+``RELATED_POSTS_MAX``, ``NEWSLETTER_TAG``, ``HIDDEN_TAGS``, ``SITENAME``, ``SITE_BUILD`` (False: posts are only
 read, e.g. by the newsletter; share links, related posts and JSON-LD are skipped).
 """
 
@@ -86,8 +90,24 @@ def article_jsonld(article, settings) -> dict:
     return data
 
 
+def hide_tags(generator, hidden) -> None:
+    """Internal tags leave the articles and the site's tag list (Pelican writes tag pages from it).
+
+    ``PLUGINS`` lists this plugin before ``search_index``, so the search index never sees them either.
+    """
+    hidden = set(hidden)
+    for article in list(generator.articles) + list(generator.drafts):
+        if getattr(article, "tags", None):
+            article.tags = [t for t in article.tags if t.name not in hidden]
+    for tag in [t for t in generator.tags if t.name in hidden]:
+        del generator.tags[tag]
+    generator.context["tags"] = list(generator.tags.items())  # the context holds a copy
+
+
 def enrich(generator):
     settings = generator.settings
+    if settings.get("SITE_BUILD", True):
+        hide_tags(generator, settings.get("HIDDEN_TAGS", ()))
     site = settings.get("PUBLIC_SITEURL", "").rstrip("/")
     per_minute = settings.get("READING_WORDS_PER_MINUTE", 200)
     newsletter_tag = settings.get("NEWSLETTER_TAG", "nieuwsbrief")

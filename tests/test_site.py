@@ -59,7 +59,7 @@ def test_article_shows_dutch_date_author_reading_time(soup_of):
     byline = soup.select_one(".byline").get_text(" ", strip=True)
     assert "4 maart 2026" in byline
     assert "Marieke Jansen" in byline
-    assert re.search(r"\d+ min lezen", byline)
+    assert re.search(r"\d+ min\. leestijd", byline)
     assert soup.select_one(".byline time")["datetime"].startswith("2026-03-04T09:00:00+01:00")
 
 
@@ -122,14 +122,41 @@ def test_theme_hubs_have_intro_and_all_their_articles(soup_of, settings, article
         assert listed == expected
 
 
-def test_every_tag_and_author_has_a_page(site, articles):
+def test_every_tag_and_author_has_a_page(site, articles, settings):
     for article in articles:
         for tag in article.tags:
+            if tag.name in settings["HIDDEN_TAGS"]:
+                continue
             assert (site / tag.url / "index.html").is_file(), tag.url
         for author in article.authors:
             assert (site / author.url / "index.html").is_file(), author.url
     for listing in ("tags", "auteurs", "archief", "themas"):
         assert (site / listing / "index.html").is_file()
+
+
+def test_hidden_tags_select_posts_but_readers_never_see_them(site, published_site, articles, settings):
+    hidden = settings["NEWSLETTER_TAG"]
+    assert hidden in settings["HIDDEN_TAGS"]
+    tagged = [a for a in articles if hidden in {t.name for t in a.tags}]
+    assert tagged  # the newsletter still reads the tag
+    assert not (site / "tag" / hidden).exists()
+    for page in (f"{tagged[0].slug}/index.html", "tags/index.html", "zoeken/index.html", "index.html"):
+        html = (site / page).read_text(encoding="utf-8")
+        assert f'/tag/{hidden}/"' not in html and f">{hidden}<" not in html, page
+    feed = (published_site / "feeds" / "alles.atom.xml").read_text(encoding="utf-8")
+    assert f'term="{hidden}"' not in feed
+    assert not (site / "zoeken" / "index" / "f").exists() or hidden not in "".join(
+        p.read_text(encoding="utf-8") for p in (site / "zoeken" / "index" / "f").glob("*.json")
+    )
+
+
+def test_article_without_numbered_tips_has_no_empty_tips_box(site, soup_of, articles):
+    without = [a for a in articles if not a.tips]
+    assert without  # the sample content has other formats than tips lists
+    for article in without:
+        assert soup_of(article.slug).select_one(".toc") is None, article.slug
+    listed = {a["href"].strip("/").split("/")[-1] for a in soup_of("tips").select(".tips-article a")}
+    assert not listed & {a.slug for a in without}
 
 
 def test_archive_groups_articles_by_dutch_month(soup_of, articles):
