@@ -35,10 +35,10 @@ QUERIES = [
     ("duurzame producten te laat", "multi-word scenario", "te-laat-geleverd-laat-de-klant-kiezen", None),
     ("het antwoord is ja", "title phrase", "dienend-leiderschap-het-antwoord-is-ja", None),
     ("gesprekstijd", "tip heading weighs more", "van-klant-naar-fan", "1-stuur-niet-blind-op-gesprekstijd"),
-    ("lekke band", "example inside a tip", "mandaat-om-het-goed-te-maken", None),
+    ("taxi", "example in the story", "mandaat-om-het-goed-te-maken", "4-vier-de-verhalen-van-het-goedmaken"),
     ("verloop kost geld", "multi-word", "afspraak-is-afspraak", "4-onderschat-niet-wat-verloop-je-kost"),
     ("eerste lijn tweede lijn", "multi-word", "eerste-lijn-op-kantoor-tweede-lijn-thuis", None),
-    ("KPI klanttevredenheid", "upper case", "klanteigenaarschap-van-a-tot-z", "4-maak-klanttevredenheid-de-belangrijkste-kpi"),
+    ("KPI klanttevredenheid", "upper case", "klanteigenaarschap-van-a-tot-z", "4-meet-wat-de-klant-merkt-niet-alleen-hoe-snel-het-gaat"),
 ]
 NOTHING = [
     "zwaluwstaartofferte",  # only in a draft
