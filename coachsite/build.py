@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coachsite.checks import Problem, check_content
+from coachsite.i18n import _
 from coachsite.site import build_site, load_settings
 
 
@@ -69,7 +70,10 @@ def build(
     if run_checks:
         problems = check(config, **override)
         if problems:
-            raise BuildError(f"{len(problems)} problem(s) in content/; the site was not rebuilt", [str(p) for p in problems])
+            raise BuildError(
+                _("problems in content/: {count}; the site was not rebuilt").format(count=len(problems)),
+                [str(p) for p in problems],
+            )
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".output-tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -80,11 +84,11 @@ def build(
         try:
             settings = build_site(config, tmp, **override)
         except Exception as error:  # Pelican raises plain exceptions for template and reader errors
-            raise BuildError(f"Pelican failed: {error}") from error
+            raise BuildError(_("Pelican failed: {error}").format(error=error)) from error
         finally:
             pelican_logger.removeHandler(collector)
         if collector.messages:
-            raise BuildError("Pelican warned about lost content; the site was not rebuilt", collector.messages)
+            raise BuildError(_("Pelican warned about lost content; the site was not rebuilt"), collector.messages)
         swap_into_place(tmp, output)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
