@@ -191,3 +191,60 @@ def test_missing_tag_list_is_a_clear_problem(tmp_path, settings):
     missing = tmp_path / "tags.txt"
     problems = check_content(Path(settings["PATH"]), {**settings, "TAG_VOCABULARY_FILE": str(missing)})
     assert [str(p) for p in problems] == [f"{missing}:0: de lijst met tags ontbreekt: maak hem aan met één toegestane tag per regel"]
+
+
+# --- make post, writing advice, the command line in Dutch ---------------------------------
+
+
+def test_make_post_draft_passes_but_goes_live_only_when_written(tmp_path, settings):
+    import datetime as dt
+
+    from coachsite.new_post import new_post
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    local = {**settings, "PATH": str(content)}
+    path = new_post(content, local, "Mijn nieuwe tip", "klantbeleving", dt.date(2026, 5, 6))
+    assert check_content(content, local) == []  # a draft may hold the example text
+    path.write_text(path.read_text(encoding="utf-8").replace("Status: draft\n", ""), encoding="utf-8")
+    found = [(p.line, p.message.split(";")[0]) for p in check_content(content, local)]
+    assert found == [(4, "'Tags:' ontbreekt of is leeg"), (6, "dit is nog de voorbeeldtekst van 'make post' (9 regel(s), de eerste hier)")]
+
+
+def test_writing_advice_warns_with_file_and_line_but_never_fails(tmp_path, good_output, settings):
+    from scripts.build import main
+
+    content = content_with("broken-anchor", tmp_path)
+    post = content / "klantbeleving" / "broken-anchor.md"
+    text = post.read_text(encoding="utf-8").replace("Zie [de eerste tip](#1-eerste-tp).", "## 4. Vierde tip\n\n" + "woord " * 1100)
+    post.write_text(text, encoding="utf-8")
+    warnings = []
+    assert check_content(content, {**settings, "PATH": str(content)}, warnings) == []
+    assert [str(w).split("content/", 1)[1] for w in warnings] == [
+        "klantbeleving/broken-anchor.md:8: het bericht heeft 1125 woorden; boven de 1000 haken veel lezers af (kunnen het twee berichten worden?)",
+        "klantbeleving/broken-anchor.md:18: tip 4 moet tip 3 zijn; nummer de tips 1, 2, 3 …",
+    ]
+    output = tmp_path / "output"
+    result = CliRunner().invoke(main, ["--content", str(content), "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert "broken-anchor.md:18: waarschuwing: tip 4 moet tip 3 zijn" in result.output
+    assert (output / "broken-anchor" / "index.html").exists()
+
+
+def test_new_post_cli_errors_are_one_dutch_line(tmp_path):
+    from scripts.new_post import main
+
+    wrong = CliRunner().invoke(main, ["--title", "Iets", "--category", "Klantbelevng"])
+    assert wrong.exit_code == 1
+    assert wrong.output.strip() == (
+        "Fout: CATEGORY 'Klantbelevng' is geen thema; kies uit: Hybride werken, Regelruimte en vertrouwen, "
+        "Verwachtingsmanagement, Klantbeleving. Bedoel je 'Klantbeleving'?"
+    )
+    day_first = CliRunner().invoke(main, ["--title", "Iets", "--category", "Klantbeleving", "--date", "05-11-2026"])
+    assert day_first.exit_code == 2 and "'05-11-2026' is geen datum zoals 2026-11-25" in day_first.output
+    assert "Ongeldige waarde voor '--date'" in day_first.output and "Traceback" not in day_first.output
+    missing = CliRunner().invoke(main, ["--title", "Iets"])
+    assert missing.exit_code == 2 and "Fout: Ontbrekende optie '--category'" in missing.output
+    assert "Gebruik:" in missing.output
+    helped = CliRunner().invoke(main, ["--help"])
+    assert "Opties:" in helped.output and "Een van de vier thema's" in helped.output
