@@ -67,7 +67,7 @@ def test_send_dry_run(smtp, env, issue_root, subscribers):
     [
         ([], {"NEWSLETTER_UNSUBSCRIBE_SECRET": ""}, "NEWSLETTER_UNSUBSCRIBE_SECRET is not set"),
         ([], {"NEWSLETTER_SMTP_SECURITY": "ssl"}, "use one of none, starttls, tls"),
-        (["--date", "2026-10-28"], {}, "cannot read this issue"),
+        (["--date", "2026-10-28"], {}, "deze nieuwsbrief is niet te lezen"),
         (["--subscribers", "bestaat-niet.csv"], {}, "cannot open the subscriber file"),
         (["--limit", "-1"], {}, "-1"),
         (["--rate", "0"], {}, "0"),
