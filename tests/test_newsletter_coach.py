@@ -178,3 +178,16 @@ def test_click_speaks_dutch_too(root):
     missing = run(root, "preview")
     assert missing.exit_code == 2 and "Fout: Ontbrekende optie '--date'" in missing.output
     assert "Typ 'cli preview --help' voor uitleg." in missing.output or "voor uitleg." in missing.output
+
+
+def test_no_issue_from_content_with_mistakes(settings, root, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "bad" / "day-first-date", content, dirs_exist_ok=True)
+    local = {**settings, "PATH": str(content)}
+    with pytest.raises(Exception) as error:
+        build_issue(NOVEMBER, local, root, root / "templates", now=NOW)
+    message = str(error.value)
+    assert message.startswith("content/ bevat fouten, dus er is geen nieuwsbrief gemaakt")
+    assert "day-first-date.md:2: Date '05-11-2026 09:00' begint met de dag" in message
+    assert not (root / "2026-11-25").exists()

@@ -81,6 +81,20 @@ def intro_lineup(folder: Path, intro: str, slugs: list[str]) -> tuple[dict | Non
     return previous, [warning]
 
 
+def checked_posts(settings: dict) -> list:
+    """The posts, but only when content/ passes the checks: a misdated or half-written post
+    must not reach subscribers just because the coach built the issue before the site."""
+    from coachsite.checks import check_content
+
+    problems = check_content(Path(settings["PATH"]), settings)
+    if problems:
+        shown = "\n".join(str(p) for p in problems[:10])
+        raise IssueError(
+            _("content/ has problems, so no issue was built (make check lists them all):\n{problems}").format(problems=shown)
+        )
+    return newsletter_posts(settings)
+
+
 def newsletter_posts(settings: dict) -> list:
     """Every published article as a Post. Future-dated posts are read too: the issue date decides."""
     generator = read_articles({**settings, "WITH_FUTURE_DATES": True})
@@ -111,7 +125,7 @@ def build_issue(
     issues = archive.list_issues(root)
     tag = settings["NEWSLETTER_TAG"]
     selection = select_posts(
-        newsletter_posts(settings) if posts is None else posts,
+        checked_posts(settings) if posts is None else posts,
         date,
         issues,
         tag,
