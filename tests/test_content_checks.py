@@ -221,7 +221,7 @@ def test_writing_advice_warns_with_file_and_line_but_never_fails(tmp_path, good_
     warnings = []
     assert check_content(content, {**settings, "PATH": str(content)}, warnings) == []
     assert [str(w).split("content/", 1)[1] for w in warnings] == [
-        "klantbeleving/broken-anchor.md:8: het bericht heeft 1125 woorden; boven de 1000 haken veel lezers af (kunnen het twee berichten worden?)",
+        "klantbeleving/broken-anchor.md:8: het bericht heeft 1128 woorden; boven de 1000 haken veel lezers af (kunnen het twee berichten worden?)",
         "klantbeleving/broken-anchor.md:18: tip 4 moet tip 3 zijn; nummer de tips 1, 2, 3 …",
     ]
     output = tmp_path / "output"

@@ -35,6 +35,7 @@ LOOKS_LIKE_META = re.compile(r"^\s*(?P<key>[A-Za-z_-]+)\s*:\s*\S")
 HTML_RE = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 # The one date form the README documents; Pelican's own parser would also take 05-11-2026 (as 11 May).
 DATE_RE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?: (?P<hour>\d{2}):(?P<minute>\d{2}))?$")
+PLACEHOLDERS = frozenset(PLACEHOLDER_LINES)
 DAY_FIRST_RE = re.compile(r"^(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})[-/.](?P<year>\d{4})(?P<time> \d{1,2}:\d{2})?$")
 
 
@@ -206,9 +207,8 @@ def check_unfinished(src: Source, problems: list[Problem]) -> None:
     if "tags" not in src.lost and not src.meta.get("tags", (0, ""))[1].strip(", "):
         line = src.meta.get("tags", (1, ""))[0]
         src.add(problems, line, _("'Tags:' is missing or empty; give at least one tag from tags.txt (or keep 'Status: draft' until the post is ready)"))
-    placeholders = {" ".join(p.split()) for p in PLACEHOLDER_LINES}
     found = [src.meta["summary"][0]] if src.meta.get("summary", (0, ""))[1] == PLACEHOLDER_SUMMARY else []
-    found += [n for n, line in enumerate(src.lines[src.body_start :], start=src.body_start + 1) if " ".join(line.split()) in placeholders]
+    found += [n for n, line in enumerate(src.lines[src.body_start :], start=src.body_start + 1) if line.strip() in PLACEHOLDERS]
     if found:
         src.add(problems, found[0], _("this is still the example text of 'make post' ({count} line(s), first here); write your own text, or put 'Status: draft' back until the post is ready").format(count=len(found)))
 

@@ -51,6 +51,8 @@ def own_site_path(target: str, settings: dict) -> str | None:
 
 def html_problem(line: str) -> str | None:
     """The message for raw HTML on this line (code spans removed), or None."""
+    if "<" not in line:  # the common case, and every pattern below needs a tag
+        return None
     dangerous = DANGEROUS_HTML.search(line)
     if dangerous and (HTML_RE.search(line) or dangerous[0].startswith("<")):
         if re.match(r"<\s*meta\b", dangerous[0], re.I):
@@ -103,10 +105,12 @@ def check_body(src: Source, root: Path, settings: dict, by_path: dict, by_url: d
             continue
         if in_fence:
             continue
-        text = CODE_SPAN_RE.sub("", line)
+        text = CODE_SPAN_RE.sub("", line) if "`" in line else line
         message = html_problem(text)
         if message:
             src.add(problems, number, message)
+        if "]" not in text:
+            continue
         targets = [(m["target"], bool(m["image"]), m["text"]) for m in LINK_RE.finditer(text)]
         ref = REF_DEF_RE.match(text)
         if ref:
