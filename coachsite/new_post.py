@@ -63,7 +63,10 @@ def new_post(content: Path, settings: dict, title: str, category: str, date: dt.
     category = themes[category.strip().lower()]
     subs = settings.get("SLUG_REGEX_SUBSTITUTIONS", [])
     folder = Path(content) / slugify(category, regex_subs=subs)
-    path = folder / f"{slugify(title, regex_subs=subs)}.md"
+    slug = slugify(title, regex_subs=subs)
+    if not slug:
+        raise NewPostError(_("TITLE '{title}' gives no web address; use letters or digits in it").format(title=title))
+    path = folder / f"{slug}.md"
     if path.exists():
         raise NewPostError(_("{path} already exists; choose another title or edit that file").format(path=path))
     folder.mkdir(parents=True, exist_ok=True)

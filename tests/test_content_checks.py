@@ -246,5 +246,7 @@ def test_new_post_cli_errors_are_one_dutch_line(tmp_path):
     missing = CliRunner().invoke(main, ["--title", "Iets"])
     assert missing.exit_code == 2 and "Fout: Ontbrekende optie '--category'" in missing.output
     assert "Gebruik:" in missing.output
+    symbols = CliRunner().invoke(main, ["--title", "?!", "--category", "Klantbeleving"])
+    assert symbols.exit_code == 1 and "Fout: TITLE '?!' levert geen webadres op" in symbols.output
     helped = CliRunner().invoke(main, ["--help"])
     assert "Opties:" in helped.output and "Een van de vier thema's" in helped.output
