@@ -250,3 +250,13 @@ def test_new_post_cli_errors_are_one_dutch_line(tmp_path):
     assert symbols.exit_code == 1 and "Fout: TITLE '?!' levert geen webadres op" in symbols.output
     helped = CliRunner().invoke(main, ["--help"])
     assert "Opties:" in helped.output and "Een van de vier thema's" in helped.output
+
+
+def test_a_post_without_numbered_tips_is_another_format_not_a_warning(tmp_path, settings):
+    content = content_with("broken-anchor", tmp_path)
+    post = content / "klantbeleving" / "broken-anchor.md"
+    text = post.read_text(encoding="utf-8").replace("## 1. Eerste tip", "## Eerste vraag").replace("## 2. Tweede tip", "## Tweede vraag")
+    post.write_text(text.replace("Zie [de eerste tip](#1-eerste-tp).", "woord " * 500), encoding="utf-8")
+    warnings = []
+    assert check_content(content, {**settings, "PATH": str(content)}, warnings) == []
+    assert warnings == []

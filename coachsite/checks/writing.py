@@ -41,7 +41,7 @@ def writing_advice(src: Source, warnings: list[Problem]) -> None:
         src.add(warnings, first_line, _("the post has {words} words; above {high} many readers stop (could it be two posts?)").format(words=words, high=MAX_WORDS))
     headings = ((n, line) for n, line in enumerate(body, start=first_line) if line.startswith("##"))
     tips = [(n, int(m["number"])) for n, line in headings if (m := TIP_RE.match(line))]
-    if len(tips) < MIN_TIPS:
+    if 0 < len(tips) < MIN_TIPS:  # no numbered tips at all: a case, Q&A or interview, on purpose
         src.add(warnings, first_line, _("the post has {count} numbered tip(s) ('## 1. …'); {low} or more make it easy to use").format(count=len(tips), low=MIN_TIPS))
     for expected, (line, number) in enumerate(tips, start=1):
         if number != expected:
