@@ -81,6 +81,9 @@ THEMES = [
     },
     {
         "name": "Verwachtingsmanagement",
+        # Shown in narrow theme cards: a soft hyphen (U+00AD) where the word may break, for
+        # browsers without a Dutch hyphenation dictionary (CSS `hyphens: auto` needs one).
+        "hyphenated": "Verwachtings\u00admanagement",
         "description": "Durf te zeggen wat wel en niet kan. Zo voorkom je klachten en bouw je aan vertrouwen.",
         "intro": (
             "\"Dat regelen we wel\" klinkt vriendelijk, maar leidt vaak tot teleurstelling. Een "

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from coachsite.business import placeholder_problems
 from coachsite.checks import Problem, check_content
+from coachsite.i18n import _
 from coachsite.site import build_site, load_settings
 
 
@@ -43,12 +44,17 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def check(config: Path, **override) -> list[Problem]:
-    settings = load_settings(config, **override)
-    problems = check_content(Path(settings["PATH"]), settings)
+def check_settings(config: Path, settings: dict) -> list[Problem]:
+    """Problems of the settings themselves: business details still placeholders in a production build."""
     if settings.get("REQUIRE_BUSINESS_DETAILS"):
-        problems += placeholder_problems(Path(config), settings)
-    return problems
+        return placeholder_problems(Path(config), settings)
+    return []
+
+
+def check(config: Path, warnings: list[Problem] | None = None, **override) -> list[Problem]:
+    """Every problem that stops a build: content/ and the settings."""
+    settings = load_settings(config, **override)
+    return check_content(Path(settings["PATH"]), settings, warnings) + check_settings(config, settings)
 
 
 def swap_into_place(built: Path, output: Path) -> None:
@@ -73,7 +79,10 @@ def build(
     if run_checks:
         problems = check(config, **override)
         if problems:
-            raise BuildError(f"{len(problems)} problem(s) in content/; the site was not rebuilt", [str(p) for p in problems])
+            raise BuildError(
+                _("problems in content/: {count}; the site was not rebuilt").format(count=len(problems)),
+                [str(p) for p in problems],
+            )
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".output-tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -84,11 +93,11 @@ def build(
         try:
             settings = build_site(config, tmp, **override)
         except Exception as error:  # Pelican raises plain exceptions for template and reader errors
-            raise BuildError(f"Pelican failed: {error}") from error
+            raise BuildError(_("Pelican failed: {error}").format(error=error)) from error
         finally:
             pelican_logger.removeHandler(collector)
         if collector.messages:
-            raise BuildError("Pelican warned about lost content; the site was not rebuilt", collector.messages)
+            raise BuildError(_("Pelican warned about lost content; the site was not rebuilt"), collector.messages)
         swap_into_place(tmp, output)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

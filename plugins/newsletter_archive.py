@@ -27,6 +27,7 @@ class NewsletterArchiveGenerator(Generator):
             data = dict(record.data)
             data["date"] = record.date
             data["url"] = f"nieuwsbrief/{record.date.isoformat()}/"
+            data.update(record.web_fields())  # "sent", "sent_on": unsent issues are not listed
             data["intro_html"] = Markup(data.get("intro_html", ""))  # the coach's own Markdown, rendered at build
             data["posts"] = [
                 {**post, "date": dt.datetime.fromisoformat(post["date"])} for post in data.get("posts", [])

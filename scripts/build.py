@@ -2,59 +2,88 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from coachsite.build import BuildError, build, check
+from coachsite import click_nl
+from coachsite.build import BuildError, build, check_settings
+from coachsite.checks import Problem, check_content
+from coachsite.clitools import CoachError
+from coachsite.i18n import _
+from coachsite.site import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+click_nl.install()
 
 
-@click.command()
+def show_warnings(warnings: list[Problem]) -> None:
+    """Writing advice, in yellow: it never stops a build."""
+    for warning in warnings:
+        click.secho(f"{warning.path}:{warning.line}: " + _("warning: {message}").format(message=warning.message), fg="yellow", err=True)
+
+
+def check_all(config: Path, override: dict) -> tuple[list[Problem], list[Problem]]:
+    """Errors and writing advice of every file in content/, in one pass."""
+    try:
+        settings = load_settings(config, **override)
+    except Exception as error:  # a broken settings file: Python's own message, without the traceback
+        raise CoachError(_("{path}: cannot read the settings ({error})").format(path=config, error=error)) from error
+    warnings: list[Problem] = []
+    problems = check_content(Path(settings["PATH"]), settings, warnings) + check_settings(config, settings)
+    return problems, warnings
+
+
+def fail_on(problems: list[Problem], output: Path | None) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    found = _("Problems found: {count}.").format(count=len(problems))
+    if output is None:
+        raise CoachError(found)
+    raise CoachError(found + " " + _("The site was not rebuilt; {output} is unchanged.").format(output=output))
+
+
+@click.command(help=_("Check every post, then build the site into a temporary folder and swap it into place."))
 @click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=ROOT / "pelicanconf.py",
     show_default="pelicanconf.py",
-    help="Pelican settings file (publishconf.py for production).",
+    help=_("Pelican settings file (publishconf.py for production)."),
 )
 @click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
     default=ROOT / "output",
     show_default="output/",
-    help="Folder the finished site replaces; left untouched if anything fails.",
+    help=_("Folder the finished site replaces; left untouched if anything fails."),
 )
 @click.option(
     "--content",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Content folder to use instead of the one in the settings.",
+    help=_("Content folder to use instead of the one in the settings."),
 )
-@click.option("--check-only", is_flag=True, help="Only check content/ and report problems; build nothing.")
+@click.option("--check-only", is_flag=True, help=_("Only check content/ and report problems; build nothing."))
 def main(config: Path, output: Path, content: Path | None, check_only: bool) -> None:
-    """Check every post, then build the site into a temporary folder and swap it into place."""
     override = {"PATH": str(content.resolve())} if content else {}
+    problems, warnings = check_all(config, override)
+    show_warnings(warnings)
+    if problems:
+        fail_on(problems, None if check_only else output)
     if check_only:
-        problems = check(config, **override)
-        for problem in problems:
-            click.echo(str(problem), err=True)
-        if problems:
-            click.secho(f"{len(problems)} problem(s) found.", fg="red", err=True)
-            sys.exit(1)
-        click.echo("All content is fine.")
+        click.echo(_("All content is fine."))
         return
     try:
-        result = build(config, output, **override)
+        result = build(config, output, run_checks=False, **override)
     except BuildError as error:
         for line in error.details:
             click.echo(line, err=True)
-        click.secho(f"Build failed: {error}. {output} is unchanged.", fg="red", err=True)
-        sys.exit(1)
+        raise CoachError(_("Build failed: {error}. {output} is unchanged.").format(error=error, output=output)) from error
+    except OSError as error:  # e.g. a full disk or a read-only folder
+        raise CoachError(_("Build failed: {error}. {output} is unchanged.").format(error=error, output=output)) from error
     articles = len(list((output / "zoeken" / "index" / "d").glob("*.json")))
-    click.echo(f"Search index: {articles} articles.")
-    click.echo(f"Site built into {output} in {result.seconds:.1f} s.")
+    click.echo(_("Search index: {count} articles.").format(count=articles))
+    click.echo(_("Site built into {output} in {seconds} s.").format(output=output, seconds=f"{result.seconds:.1f}".replace(".", ",")))
 
 
 if __name__ == "__main__":

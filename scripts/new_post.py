@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from coachsite import click_nl
+from coachsite.clitools import DATE, CoachError
 from coachsite.dates import today
+from coachsite.i18n import _
 from coachsite.new_post import NewPostError, new_post
 from coachsite.site import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+click_nl.install()
 
 
-@click.command()
-@click.option("--title", required=True, help="Title of the post (Dutch, as readers will see it).")
-@click.option("--category", required=True, help="One of the four themes, e.g. 'Klantbeleving'.")
-@click.option("--author", help="Author name (default: AUTHOR from pelicanconf.py).")
-@click.option("--date", "date", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date (default: today in Amsterdam).")
-def main(title: str, category: str, author: str | None, date) -> None:
-    """Create content/<theme>/<slug>.md as a draft to start writing in."""
-    settings = load_settings(ROOT / "pelicanconf.py")
+@click.command(help=_("Create content/<theme>/<slug>.md as a draft to start writing in."))
+@click.option("--title", required=True, help=_("Title of the post (Dutch, as readers will see it)."))
+@click.option("--category", required=True, help=_("One of the four themes, e.g. 'Klantbeleving'."))
+@click.option("--author", help=_("Author name (default: AUTHOR from pelicanconf.py)."))
+@click.option("--date", "date", type=DATE, help=_("Date (default: today in Amsterdam)."))
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=ROOT / "pelicanconf.py",
+    show_default="pelicanconf.py",
+    help=_("Pelican settings file (it names the content folder and the themes)."),
+)
+def main(title: str, category: str, author: str | None, date, config: Path) -> None:
+    settings = load_settings(config)
     try:
-        path = new_post(Path(settings["PATH"]), settings, title, category, date.date() if date else today(), author)
+        path = new_post(Path(settings["PATH"]), settings, title, category, date or today(), author)
     except NewPostError as error:
-        click.secho(f"Error: {error}", fg="red", err=True)
-        sys.exit(1)
-    click.echo(f"Created {path.relative_to(ROOT)} (Status: draft). Remove the Status line to publish it.")
+        raise CoachError(str(error)) from error
+    except OSError as error:
+        raise CoachError(_("cannot write the new post: {error}").format(error=error)) from error
+    shown = path.relative_to(ROOT) if ROOT in path.parents else path
+    click.echo(_("Created {path} (Status: draft). Remove the Status line to publish it.").format(path=shown))
 
 
 if __name__ == "__main__":

@@ -12,83 +12,93 @@ from pathlib import Path
 
 import click
 
+from coachsite import click_nl
 from coachsite.dates import nl_date, today
+from coachsite.i18n import _
 from coachsite.newsletter import archive
-from coachsite.newsletter.issue import IssueError, build_issue
+from coachsite.newsletter.issue import IssueError, build_issue, default_issue_date
 from coachsite.newsletter.render import RenderError
-from coachsite.newsletter.schedule import issue_dates, next_issue_date
+from coachsite.newsletter.schedule import issue_dates
 from coachsite.clitools import DATE, CoachError, Context
 from coachsite.i18n import _
 
 ROOT = Path(__file__).resolve().parent.parent
+click_nl.install()
 
 
 def fail(message: str) -> None:
     raise CoachError(message)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=_("Build, preview and send the monthly newsletter (the last Wednesday of each month)."),
+)
 @click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=ROOT / "pelicanconf.py",
     show_default="pelicanconf.py",
-    help="Pelican settings file to read posts and newsletter settings from.",
+    help=_("Pelican settings file to read posts and newsletter settings from."),
 )
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
     default=ROOT / "newsletters",
     show_default="newsletters/",
-    help="Folder that holds one folder per issue (YYYY-MM-DD) and templates/.",
+    help=_("Folder that holds one folder per issue (YYYY-MM-DD) and templates/."),
 )
 @click.pass_context
 def cli(ctx, config: Path, root: Path):
-    """Build, preview and send the monthly newsletter (the last Wednesday of each month)."""
     ctx.obj = Context(config, root)
 
 
-@cli.command()
-@click.option("--year", type=int, help="Year to list (default: this year in Europe/Amsterdam).")
+@cli.command(help=_("Print the issue dates of a year: the last Wednesday of every month."))
+@click.option("--year", type=click.IntRange(1900, 9999), help=_("Year to list (default: this year in Europe/Amsterdam)."))
 def schedule(year: int | None):
-    """Print the issue dates of a year: the last Wednesday of every month."""
     for date in issue_dates(year or today().year):
         click.echo(f"{date.isoformat()}  {nl_date(date, 'EEEE d MMMM y')}")
 
 
-@cli.command()
-@click.option("--date", "date", type=DATE, help="Issue date (default: the next last Wednesday on or after today).")
-@click.option("--today", "today_", type=DATE, help="Pretend today is this date (for the default --date).")
-@click.option("--force", is_flag=True, help="Build even if the date is not the last Wednesday of its month.")
-@click.option("--subject", help='Subject line (default: "Tips van <maand>: <first title>").')
-@click.option("--preheader", help="Preview text shown after the subject in the inbox (default: first summary).")
+def _post_line(post) -> str:
+    return f"  - {post.local_date.isoformat()}  {post.title}"
+
+
+@cli.command(help=_("Select the tagged posts and write newsletters/YYYY-MM-DD/ (issue.json, email.mjml/html/txt)."))
+@click.option("--date", "date", type=DATE, help=_("Issue date (default: the next last Wednesday not sent yet, from today)."))
+@click.option("--today", "today_", type=DATE, help=_("Pretend today is this date (for the default --date)."))
+@click.option("--force", is_flag=True, help=_("Build even if the date is not the last Wednesday of its month."))
+@click.option("--subject", help=_('Subject line (default: "Tips van <maand>: <first title>").'))
+@click.option("--preheader", help=_("Preview text shown after the subject in the inbox (default: first summary)."))
 @click.pass_obj
 def build(obj: Context, date, today_, force, subject, preheader):
-    """Select the tagged posts and write newsletters/YYYY-MM-DD/ (issue.json, email.mjml/html/txt)."""
-    date = date or next_issue_date(today_ or today())
     try:
+        date = date or default_issue_date(obj.root, today_ or today())
         built = build_issue(
             date, obj.settings, obj.root, obj.templates, force=force, subject=subject, preheader=preheader
         )
     except (IssueError, RenderError, archive.ArchiveError) as error:
-        fail(str(error))
-    click.echo(f"Issue of {nl_date(date)}: {built.data['subject']}")
+        raise CoachError(str(error)) from error
+    except OSError as error:
+        raise CoachError(_("cannot write the issue: {error}").format(error=error)) from error
+    click.echo(_("Issue of {date}: {subject}").format(date=nl_date(date), subject=built.data["subject"]))
     for post in built.selection.posts:
-        click.echo(f"  - {post.local_date.isoformat()}  {post.title}")
+        click.echo(_post_line(post))
     if built.selection.rolled_over:
-        click.echo(f"{len(built.selection.rolled_over)} more post(s) wait for the next issue:")
+        click.echo(_("Posts that wait for the next issue: {count}").format(count=len(built.selection.rolled_over)))
         for post in built.selection.rolled_over:
-            click.echo(f"  - {post.local_date.isoformat()}  {post.title}")
+            click.echo(_post_line(post))
+    for warning in built.warnings:
+        click.secho(_("Warning: {message}").format(message=warning), fg="yellow", err=True)
     size = len(built.files["email.html"].encode("utf-8"))
-    click.echo(f"Written to {built.folder} (email.html {size / 1024:.1f} KB)")
-    click.echo("Rebuild the site (make html) to publish the web copy at /nieuwsbrief/" + date.isoformat() + "/")
+    click.echo(_("Written to {folder} (email.html {size} KB)").format(folder=built.folder, size=f"{size / 1024:.1f}".replace(".", ",")))
+    click.echo(_("Rebuild the site (make html) to publish the web copy at /nieuwsbrief/{date}/").format(date=date.isoformat()))
 
 
-@cli.command()
-@click.option("--date", "date", type=DATE, required=True, help="Issue date of a built issue.")
+@cli.command(help=_("Screenshot the email at 600 px (desktop) and 375 px (mobile) with headless Chromium."))
+@click.option("--date", "date", type=DATE, required=True, help=_("Issue date of a built issue."))
 @click.pass_obj
 def preview(obj: Context, date):
-    """Screenshot the email at 600 px (desktop) and 375 px (mobile) with headless Chromium."""
     from coachsite.newsletter.preview import PreviewError, make_previews
 
     try:
@@ -98,27 +108,27 @@ def preview(obj: Context, date):
             output=Path(obj.settings["OUTPUT_PATH"]),
         )
     except (PreviewError, archive.ArchiveError) as error:
-        fail(str(error))
-    click.echo(f"Open in a browser: {result.html}")
+        raise CoachError(str(error)) from error
+    click.echo(_("Open in a browser: {path}").format(path=result.html))
     for png in result.screenshots:
-        click.echo(f"Screenshot: {png}")
+        click.echo(_("Screenshot: {path}").format(path=png))
 
 
-@cli.command(name="list")
+@cli.command(name="list", help=_("List the issues built so far: date, posts and whether they were sent."))
 @click.pass_obj
 def list_(obj: Context):
-    """List the issues built so far: date, posts and whether they were sent."""
     try:
         issues = archive.list_issues(obj.root)
+        rows = [(issue, issue.sent) for issue in issues]
     except archive.ArchiveError as error:
-        fail(str(error))
+        raise CoachError(str(error)) from error
     if not issues:
-        click.echo(f"No issues built yet in {obj.root}.")
+        click.echo(_("No issues built yet in {folder}.").format(folder=obj.root))
         return
-    for issue in issues:
-        sent = issue.sent
-        status = f"sent {sent.get('finished_at', '')[:16]}" if sent else "not sent"
-        click.echo(f"{issue.date.isoformat()}  {status:<22} {len(issue.slugs)} post(s)  {issue.data.get('subject', '')}")
+    for issue, sent in rows:
+        status = _("sent {when}").format(when=str(sent.get("finished_at", ""))[:16]) if sent is not None else _("not sent")
+        count = _("{count} post(s)").format(count=len(issue.slugs))
+        click.echo(f"{issue.date.isoformat()}  {status:<22} {count}  {issue.data.get('subject', '')}")
         for slug in issue.slugs:
             click.echo(f"    {slug}")
         if not sent:

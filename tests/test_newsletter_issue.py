@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from coachsite.newsletter.issue import IssueError, build_issue, newsletter_posts
-from coachsite.newsletter.render import GMAIL_CLIP_BYTES
+from coachsite.newsletter.render import GMAIL_CLIP_BYTES, RenderError
 from coachsite.newsletter.schedule import issue_dates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ def test_every_2026_issue_in_order_covers_each_tagged_post_exactly_once(settings
         try:
             built = build(date.isoformat(), settings, root, posts)
         except IssueError as error:
-            assert "No posts for the issue" in str(error)
+            assert "Geen artikelen voor de nieuwsbrief" in str(error)
             continue
         seen += [p.slug for p in built.selection.posts]
     tagged = {p.slug for p in posts if settings["NEWSLETTER_TAG"] in p.tags}
@@ -55,7 +55,7 @@ def test_november_issue_files_and_json(settings, root, posts):
     assert {p.name for p in folder.iterdir()} == {"issue.json", "email.mjml", "email.html", "email.txt"}
     data = json.loads((folder / "issue.json").read_text(encoding="utf-8"))
     assert data["date"] == "2026-11-25"
-    assert data["subject"] == "Tips van november: " + data["posts"][0]["title"]
+    assert data["subject"] == "Tips van november – Van klacht naar vertrouwen: eerlijk zijn over wat kan"  # one colon
     assert [p["slug"] for p in data["posts"]] == [
         "van-klacht-naar-vertrouwen",
         "dienend-leiderschap-het-antwoord-is-ja",
@@ -109,18 +109,19 @@ def test_intro_markdown_is_used_in_both_parts(settings, root, posts):
     (root / "2026-11-25" / "intro.md").write_text("Fijn dat je er **weer** bent.\n", encoding="utf-8")
     build("2026-11-25", settings, root, posts)
     assert "<strong>weer</strong>" in (root / "2026-11-25" / "email.html").read_text(encoding="utf-8")
-    assert "Fijn dat je er **weer** bent." in (root / "2026-11-25" / "email.txt").read_text(encoding="utf-8")
+    text = (root / "2026-11-25" / "email.txt").read_text(encoding="utf-8")
+    assert "Fijn dat je er weer bent." in text and "**" not in text
 
 
 def test_subject_override_and_header_injection_refused(settings, root, posts):
     built = build("2026-11-25", settings, root, posts, subject="Speciale editie")
     assert built.data["subject"] == "Speciale editie"
-    with pytest.raises(Exception, match="line break"):
+    with pytest.raises(RenderError, match="regeleinde, tab of ander stuurteken"):
         build("2026-11-25", settings, root, posts, subject="Hoi\r\nBcc: iedereen@example.org")
 
 
 def test_wrong_weekday_refused_unless_forced(settings, root, posts):
-    with pytest.raises(IssueError, match="not the last Wednesday.*2026-11-25.*--force"):
+    with pytest.raises(IssueError, match="niet de laatste woensdag.*2026-11-25.*--force"):
         build("2026-11-24", settings, root, posts)
     assert not (root / "2026-11-24").exists()
     assert build("2026-11-24", settings, root, posts, force=True).data["date"] == "2026-11-24"
@@ -130,7 +131,7 @@ def test_sent_issue_is_never_overwritten(settings, root, posts):
     build("2026-11-25", settings, root, posts)
     before = (root / "2026-11-25" / "email.html").read_bytes()
     (root / "2026-11-25" / "sent.json").write_text('{"finished_at": "2026-11-25T10:00:00+01:00"}', encoding="utf-8")
-    with pytest.raises(IssueError, match="already sent"):
+    with pytest.raises(IssueError, match="al verstuurd"):
         build("2026-11-25", settings, root, posts, subject="Anders")
     assert (root / "2026-11-25" / "email.html").read_bytes() == before
 
@@ -162,17 +163,17 @@ def test_cli_schedule_prints_dutch_dates(root):
 
 def test_cli_build_list_and_errors(root):
     bad = run(root, "build", "--date", "2026-11-24")
-    assert bad.exit_code == 1 and "not the last Wednesday" in bad.output
+    assert bad.exit_code == 1 and "is een dinsdag, niet de laatste woensdag" in bad.output
     nonsense = run(root, "build", "--date", "25-11-2026")
     assert nonsense.exit_code == 2 and "is geen datum zoals 2026-11-25" in nonsense.output
     ok = run(root, "build", "--today", "2026-11-20")  # default date: next issue date
     assert ok.exit_code == 0, ok.output
-    assert "Issue of 25 november 2026" in ok.output
+    assert "Nieuwsbrief van 25 november 2026" in ok.output
     listing = run(root, "list")
-    assert "2026-11-25  not sent" in listing.output
+    assert "2026-11-25  niet verstuurd" in listing.output
     assert "van-klacht-naar-vertrouwen" in listing.output
     empty = run(root, "build", "--date", "2026-12-30")
-    assert empty.exit_code == 1 and "No posts for the issue of 30 december 2026" in empty.output
+    assert empty.exit_code == 1 and "Fout: Geen artikelen voor de nieuwsbrief van 30 december 2026" in empty.output
 
 
 def test_cli_preview_makes_screenshots(root):

@@ -68,7 +68,7 @@ def test_send_dry_run(smtp, env, issue_root, subscribers):
     [
         ([], {"NEWSLETTER_UNSUBSCRIBE_SECRET": ""}, "NEWSLETTER_UNSUBSCRIBE_SECRET is niet ingesteld"),
         ([], {"NEWSLETTER_SMTP_SECURITY": "ssl"}, "gebruik een van none, starttls, tls"),
-        (["--date", "2026-10-28"], {}, "cannot read this issue"),
+        (["--date", "2026-10-28"], {}, "deze nieuwsbrief is niet te lezen"),
         (["--subscribers", "bestaat-niet.csv"], {}, "kan het abonneebestand niet openen"),
         ([], {"NEWSLETTER_SMTP_HOST": "smtp.example.nl", "NEWSLETTER_SMTP_USER": "nb", "NEWSLETTER_SMTP_PASSWORD": "geheim-ww"},
          "het wachtwoord zou onversleuteld naar smtp.example.nl gaan"),

@@ -113,7 +113,7 @@ def test_a_sent_issue_is_not_sent_again_and_not_rebuilt(smtp, settings, issue_ro
     again = send(issue_root, subscribers, config)
     assert again.complete and not again.marked_sent and again.already_marked["sent"] == 4
     assert len(smtp.handler.messages) == 4
-    with pytest.raises(IssueError, match="already sent"):
+    with pytest.raises(IssueError, match="al verstuurd"):
         build_issue(dt.date.fromisoformat(DATE), settings, issue_root, issue_root / "templates",
                     posts=[post("x", "2026-11-20")])
 

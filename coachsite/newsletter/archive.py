@@ -14,6 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from coachsite.i18n import _
+
 ISSUE_FILE = "issue.json"
 SENT_FILE = "sent.json"
 INTRO_FILE = "intro.md"
@@ -36,7 +38,24 @@ class IssueRecord:
     @property
     def sent(self) -> dict | None:
         marker = self.folder / SENT_FILE
-        return json.loads(marker.read_text(encoding="utf-8")) if marker.exists() else None
+        if not marker.exists():
+            return None
+        try:
+            data = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ArchiveError(_("{path}: cannot read this file ({error})").format(path=marker, error=error)) from error
+        return data if isinstance(data, dict) else {}
+
+    def web_fields(self) -> dict:
+        """What the web copy shows about sending: only a sent issue says "Verstuurd op" and is listed."""
+        sent = self.sent
+        sent_on = None
+        if sent is not None:
+            try:
+                sent_on = dt.datetime.fromisoformat(str(sent.get("finished_at", ""))).date()
+            except ValueError:
+                sent_on = self.date
+        return {"sent": sent is not None, "sent_on": sent_on}
 
 
 def issue_folder(root: Path, date: dt.date) -> Path:
@@ -49,9 +68,9 @@ def load_issue(folder: Path) -> IssueRecord:
         data = json.loads(path.read_text(encoding="utf-8"))
         date = dt.date.fromisoformat(data["date"])
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ArchiveError(f"{path}: cannot read this issue ({error})") from error
+        raise ArchiveError(_("{path}: cannot read this issue ({error})").format(path=path, error=error)) from error
     if date.isoformat() != folder.name:
-        raise ArchiveError(f"{path}: field 'date' is {date}, but the folder is named {folder.name}")
+        raise ArchiveError(_("{path}: field 'date' is {date}, but the folder is named {folder}").format(path=path, date=date, folder=folder.name))
     return IssueRecord(date=date, folder=folder, data=data)
 
 
@@ -106,4 +125,4 @@ def read_intro(folder: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise ArchiveError(f"{path}: not valid UTF-8 at byte {error.start}; save it as UTF-8") from error
+        raise ArchiveError(_("{path}: not valid UTF-8 at byte {byte}; save it as UTF-8").format(path=path, byte=error.start)) from error

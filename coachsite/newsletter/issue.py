@@ -6,15 +6,17 @@ The Click commands in ``scripts/newsletter.py`` call these functions; tests call
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from coachsite.content import read_articles
 from coachsite.dates import nl_date
+from coachsite.i18n import _
 
 from . import archive
 from .render import render_issue, issue_data
-from .schedule import is_issue_date, last_wednesday
+from .schedule import is_issue_date, last_wednesday, next_issue_date
 from .select import Selection, post_from_article, select_posts
 
 
@@ -28,14 +30,17 @@ class BuiltIssue:
     selection: Selection
     data: dict
     files: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
 
 
 def check_issue_date(date: dt.date, force: bool) -> None:
     if not is_issue_date(date) and not force:
         expected = last_wednesday(date.year, date.month)
         raise IssueError(
-            f"{date.isoformat()} is a {date.strftime('%A')}, not the last Wednesday of the month; "
-            f"the issue for that month is dated {expected.isoformat()}. Use --force to build it anyway."
+            _(
+                "{date} is a {weekday}, not the last Wednesday of the month; "
+                "the issue for that month is dated {expected}. Use --force to build it anyway."
+            ).format(date=date.isoformat(), weekday=nl_date(date, "EEEE"), expected=expected.isoformat())
         )
 
 
@@ -50,6 +55,57 @@ def refuse_while_sending(folder: Path) -> None:
             "{folder}: sending this issue has started ({log} exists), so it cannot be rebuilt: the rest "
             "of the list must get what the first subscribers got. Finish it with 'send', or build the next issue."
         ).format(folder=folder, log=LOG_FILE))
+
+
+def default_issue_date(root: Path, today: dt.date) -> dt.date:
+    """The next issue date on or after ``today`` that was not sent yet.
+
+    On the issue day itself, once that issue is sent, the coach's next ``make newsletter``
+    is for the following month.
+    """
+    date = next_issue_date(today)
+    while archive.is_sent(root, date):
+        date = next_issue_date(date + dt.timedelta(days=1))
+    return date
+
+
+def intro_lineup(folder: Path, intro: str, slugs: list[str]) -> tuple[dict | None, list[str]]:
+    """The line-up the intro was written against, and a warning if the posts under it changed.
+
+    The intro ("the first article is about …") is written for the posts of a build. As long as
+    intro.md stays the same, the line-up stored with it stays too; when a rebuild selects other
+    posts under an unchanged intro, the coach is told to reread it. Editing intro.md accepts
+    the new line-up.
+    """
+    if not intro.strip():
+        return None, []
+    digest = hashlib.sha256(intro.strip().encode("utf-8")).hexdigest()
+    previous = None
+    if (folder / archive.ISSUE_FILE).exists():
+        previous = archive.load_issue(folder).data.get("intro_lineup")
+    if not previous or previous.get("intro_sha256") != digest:
+        return {"intro_sha256": digest, "posts": slugs}, []
+    if previous.get("posts") == slugs:
+        return previous, []
+    warning = _(
+        "{path} was written for the posts {before}; the issue now has {after}. "
+        "Reread the intro (does 'the first article' still fit?) and save it to accept the new line-up."
+    ).format(path=folder / archive.INTRO_FILE, before=", ".join(previous.get("posts", [])), after=", ".join(slugs))
+    return previous, [warning]
+
+
+def checked_posts(settings: dict) -> list:
+    """The posts, but only when content/ passes the checks: a misdated or half-written post
+    must not reach subscribers just because the coach built the issue before the site."""
+    from coachsite.checks import check_content
+
+    problems = check_content(Path(settings["PATH"]), settings)
+    if problems:
+        shown = "\n".join(str(p) for p in problems[:10])
+        raise IssueError(
+            _("content/ has problems, so no issue was built (make check lists them all):\n{problems}").format(problems=shown)
+        )
+    return newsletter_posts(settings)
 
 
 def newsletter_posts(settings: dict) -> list:
@@ -74,14 +130,16 @@ def build_issue(
     folder = archive.issue_folder(root, date)
     if archive.is_sent(root, date):
         raise IssueError(
-            f"{folder}: this issue was already sent ({archive.SENT_FILE} exists); it is never rebuilt. "
-            "Build the next issue instead."
+            _(
+                "{folder}: this issue was already sent ({marker} exists); it is never rebuilt. "
+                "Build the next issue instead (without --date)."
+            ).format(folder=folder, marker=archive.SENT_FILE)
         )
     refuse_while_sending(folder)
     issues = archive.list_issues(root)
     tag = settings["NEWSLETTER_TAG"]
     selection = select_posts(
-        newsletter_posts(settings) if posts is None else posts,
+        checked_posts(settings) if posts is None else posts,
         date,
         issues,
         tag,
@@ -89,11 +147,17 @@ def build_issue(
     )
     if not selection.posts:
         raise IssueError(
-            f"No posts for the issue of {nl_date(date)}: searched published posts tagged '{tag}' dated after "
-            f"{selection.window_start.isoformat()} up to and including {date.isoformat()} that no other issue "
-            "carries. Tag a post with it, or check its Date and Status."
+            _(
+                "No posts for the issue of {date_nl}: searched published posts tagged '{tag}' dated after "
+                "{start} up to and including {date} that no other issue carries. "
+                "Tag a post with it, or check its Date and Status."
+            ).format(date_nl=nl_date(date), tag=tag, start=selection.window_start.isoformat(), date=date.isoformat())
         )
-    data = issue_data(selection, settings, archive.read_intro(folder), subject, preheader, now)
+    intro = archive.read_intro(folder)
+    data = issue_data(selection, settings, intro, subject, preheader, now)
+    lineup, warnings = intro_lineup(folder, intro, [p.slug for p in selection.posts])
+    if lineup:
+        data["intro_lineup"] = lineup
     files = render_issue(data, settings, templates)
     archive.write_issue(folder, files)
-    return BuiltIssue(folder=folder, selection=selection, data=data, files=files)
+    return BuiltIssue(folder=folder, selection=selection, data=data, files=files, warnings=warnings)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from coachsite.i18n import _
+
 from .render import GREETING, UNSUBSCRIBE_URL
 
 WIDTHS = {"desktop": 600, "mobile": 375}
@@ -40,7 +42,9 @@ def make_previews(
     """
     source = folder / "email.html"
     if not source.exists():
-        raise PreviewError(f"{source} does not exist: build the issue first (newsletter build --date {folder.name})")
+        raise PreviewError(
+            _("{path} does not exist: build the issue first (make newsletter DATE={date})").format(path=source, date=folder.name)
+        )
     html = personalise(source.read_text(encoding="utf-8"), "Anna", "#afmelden")
     if site_url and output and (output / "images").is_dir():
         html = html.replace(f'src="{site_url.rstrip("/")}/images/', f'src="{(output / "images").resolve().as_uri()}/')
@@ -66,5 +70,7 @@ def make_previews(
                 driver.save_screenshot(str(png))
                 shots.append(png)
     except Exception as error:  # chromium missing or failing: say so plainly
-        raise PreviewError(f"headless Chromium failed ({error}); install Debian's chromium and chromium-driver") from error
+        raise PreviewError(
+            _("headless Chromium failed ({error}); install Debian's chromium and chromium-driver").format(error=error)
+        ) from error
     return Preview(html=html_path, screenshots=shots)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import markdown
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError, select_autoescape
 from mjml import mjml2html
 
 from coachsite.dates import AMSTERDAM, nl_date
+from coachsite.i18n import _
 
 from .select import Selection
 
@@ -24,6 +27,8 @@ GMAIL_CLIP_BYTES = 102 * 1024
 GREETING = "%%GREETING%%"
 UNSUBSCRIBE_URL = "%%UNSUBSCRIBE_URL%%"
 MONTHS_NL = "januari februari maart april mei juni juli augustus september oktober november december".split()
+# Inboxes show about 60 characters of a subject and 100 of a preheader; far longer is a mistake.
+MAX_CHARS = {"subject": 120, "preheader": 150}
 
 
 class RenderError(Exception):
@@ -43,8 +48,10 @@ def with_utm(url: str, issue_date: dt.date) -> str:
 
 
 def default_subject(selection: Selection) -> str:
+    """"Tips van november: <first title>"; a dash instead when the title has a colon of its own."""
     month = MONTHS_NL[selection.issue_date.month - 1]
-    return f"Tips van {month}: {selection.posts[0].title}"
+    title = selection.posts[0].title
+    return f"Tips van {month} – {title}" if ":" in title else f"Tips van {month}: {title}"
 
 
 def default_preheader(selection: Selection, limit: int = 110) -> str:
@@ -53,10 +60,62 @@ def default_preheader(selection: Selection, limit: int = 110) -> str:
 
 
 def clean_header_text(value: str, field: str) -> str:
-    """Subjects end up in a mail header: refuse line breaks rather than let them inject headers."""
-    if "\r" in value or "\n" in value:
-        raise RenderError(f"{field} contains a line break; write it on one line")
-    return value.strip()
+    """Subjects end up in a mail header: refuse line breaks, tabs and other control characters
+    (a line break could inject headers, and ``send`` refuses them), and empty or overlong text."""
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value):
+        raise RenderError(_("--{field} contains a line break, tab or other control character; write it on one line").format(field=field))
+    value = value.strip()
+    if not value:
+        raise RenderError(_("--{field} is empty").format(field=field))
+    if len(value) > MAX_CHARS[field]:
+        raise RenderError(
+            _("--{field} is {count} characters; keep it under {limit} (inboxes cut it off)").format(field=field, count=len(value), limit=MAX_CHARS[field])
+        )
+    return value
+
+
+class _TextFromHtml(HTMLParser):
+    """Plain text of rendered Markdown: paragraphs kept, links as "text (address)", lists as "- "."""
+
+    BLOCKS = {"p", "div", "blockquote", "h1", "h2", "h3", "h4", "ul", "ol", "pre"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[str | None] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+        elif tag == "li":
+            self.parts.append("\n- ")
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag == "a":
+            self.links.append(dict(attrs).get("href"))
+            self.parts.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self.links:
+            href = self.links.pop()
+            if href and not href.startswith("#") and href not in self.parts[-1]:
+                self.parts.append(f" ({href})")
+
+    def handle_data(self, data):
+        if data.strip() or "\n" not in data:  # newlines between block tags are layout, not text
+            self.parts.append(data)
+
+
+def markdown_to_text(source: str) -> str:
+    """The intro for the plain-text part: Markdown rendered, then its markup taken away."""
+    if not source.strip():
+        return ""
+    parser = _TextFromHtml()
+    parser.feed(markdown.markdown(source, output_format="html"))
+    text = "".join(parser.parts)
+    lines = [" ".join(line.split()) if not line.startswith("- ") else "- " + " ".join(line[2:].split()) for line in text.split("\n")]
+    paragraphs = "\n".join(lines).split("\n\n")
+    return "\n\n".join(p.strip("\n") for p in paragraphs if p.strip()).strip()
 
 
 def issue_data(
@@ -79,6 +138,7 @@ def issue_data(
         "web_url": f"{site}/nieuwsbrief/{date.isoformat()}/",
         "intro_markdown": intro_markdown,
         "intro_html": markdown.markdown(intro_markdown, output_format="html") if intro_markdown.strip() else "",
+        "intro_text": markdown_to_text(intro_markdown),
         "posts": [
             {
                 "slug": p.slug,
@@ -110,6 +170,20 @@ def environment(templates: Path, issue_date: dt.date) -> Environment:
     return env
 
 
+def render_template(env: Environment, name: str, context: dict) -> str:
+    """Render one template; a designer's mistake becomes one line naming file and line."""
+    folder = Path(env.loader.searchpath[0])
+    try:
+        return env.get_template(name).render(context)
+    except TemplateNotFound as error:
+        raise RenderError(_("template {path} does not exist").format(path=folder / error.name)) from error
+    except TemplateSyntaxError as error:
+        where = folder / (error.name or name)
+        raise RenderError(_("{path}, line {line}: {message}").format(path=where, line=error.lineno, message=error.message)) from error
+    except TemplateError as error:
+        raise RenderError(_("{path}: {message}").format(path=folder / name, message=error.message or error)) from error
+
+
 def render_issue(issue: dict, settings: dict, templates: Path) -> dict[str, str]:
     """The issue folder's files: issue.json, email.mjml, email.html, email.txt."""
     env = environment(templates, dt.date.fromisoformat(issue["date"]))
@@ -122,14 +196,17 @@ def render_issue(issue: dict, settings: dict, templates: Path) -> dict[str, str]
         "unsubscribe_url": UNSUBSCRIBE_URL,
         "sender": settings.get("AUTHOR", ""),
     }
-    mjml_source = env.get_template("email.mjml.j2").render(context)
-    html = mjml2html(mjml_source, fonts={}, disable_comments=True)
+    mjml_source = render_template(env, "email.mjml.j2", context)
+    try:
+        html = mjml2html(mjml_source, fonts={}, disable_comments=True)
+    except Exception as error:  # MRML raises its own error types for invalid MJML
+        raise RenderError(_("{path}: the MJML is not valid ({error})").format(path=templates / "email.mjml.j2", error=error)) from error
     size = len(html.encode("utf-8"))
     if size > GMAIL_CLIP_BYTES:
         raise RenderError(
-            f"email.html is {size // 1024} KB; Gmail clips messages above 102 KB. Use fewer posts or a shorter intro."
+            _("email.html is {size} KB; Gmail clips messages above 102 KB. Use fewer posts or a shorter intro.").format(size=size // 1024)
         )
-    text = env.get_template("email.txt.j2").render(context)
+    text = render_template(env, "email.txt.j2", context)
     return {
         "issue.json": json.dumps(issue, ensure_ascii=False, indent=2) + "\n",
         "email.mjml": mjml_source,
