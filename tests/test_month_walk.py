@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import socket
 from collections import Counter
 
 import pytest
@@ -157,3 +158,27 @@ def test_web_copy_missing_from_the_live_site_sends_nothing(content, smtp, tmp_pa
     assert action == "send" and "404" in error and "/nieuwsbrief/2026-05-27/" in error
     assert [kind(r, s) for r, s in mails] == ["failure"]
     assert load_state(month.root, issue_date).send_started is None
+
+
+def test_smtp_down_on_the_issue_day_the_next_run_continues_without_doubles(content, live, smtp, tmp_path):
+    target, url = live
+    month = make_month(content, smtp, tmp_path, target)
+    issue_date = dt.date(2026, 6, 24)
+    add_post(content, dt.date(2026, 6, 3), "Tip van juni: bel terug voordat de klant belt")
+    month.walk(2026, 6, runs_per_day=1, days=[22])  # the test copy went out on Monday
+    working_port = month.environ["NEWSLETTER_SMTP_PORT"]
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # a port nobody listens on
+        month.environ["NEWSLETTER_SMTP_PORT"] = str(closed.getsockname()[1])
+        morning = month.auto(issue_date, hour=7)
+    assert morning.error and "127.0.0.1" in morning.error
+    assert any("kon niet gemaild worden" in line for line in morning.done)  # she hears it from the exit status
+    state = load_state(month.root, issue_date)
+    assert state.live_checked and state.send_started and not state.sent
+
+    month.environ["NEWSLETTER_SMTP_PORT"] = working_port
+    evening = month.auto(issue_date, hour=19)
+    assert evening.error is None
+    assert [smtp.handler.counts()[a] for a in ACTIVE] == [1, 1]
+    assert [kind(r, s) for r, s in month.log[-1][3]] == ["issue", "issue", "report"]
+    assert load_state(month.root, issue_date).sent

@@ -49,8 +49,9 @@ def list_source(subscribers: str) -> Path:
     return Path(subscribers).expanduser()
 
 
-def send_to_list(folder: Path, subscribers: str, config: SendSettings, *, now: dt.datetime) -> ListResult:
-    summary = send_issue(folder, list_source(subscribers), config, now=lambda: now)
+def send_to_list(folder: Path, subscribers: str, config: SendSettings, *, now: dt.datetime, **options) -> ListResult:
+    """``options`` go to ``send_issue`` as they are (tests pass ``sleep``)."""
+    summary = send_issue(folder, list_source(subscribers), config, now=lambda: now, **options)
     if summary.already_marked is not None:
         return ListResult(sent=0, already_sent=int(summary.already_marked.get("sent", 0)), complete=True)
     return ListResult(

@@ -52,6 +52,7 @@ class Run:
     now: dt.datetime
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     publish_config: Path = PUBLISH_CONFIG
+    send_options: dict = field(default_factory=dict)  # passed to send_issue (tests: no real sleeping)
 
     @property
     def templates(self) -> Path:
@@ -149,7 +150,7 @@ def send_day(run: Run, date: dt.date, state: MonthState, outcome) -> None:
     publish_and_check(run, issue, state, outcome)
     state.send_started = state.send_started or run.stamp()
     try:
-        result = mailer.send_to_list(issue.folder, run.month.subscribers, config, now=run.now)
+        result = mailer.send_to_list(issue.folder, run.month.subscribers, config, now=run.now, **run.send_options)
     except PROBLEMS as error:
         summary = getattr(error, "summary", None)
         if summary is not None and summary.sent:
