@@ -56,7 +56,7 @@ test: $(STAMP) browser-deps ## Run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest
 
 clean: ## Remove build output and caches (keeps .venv)
-	rm -rf output .output-* cache .pytest_cache bench/out
+	rm -rf output .output-* publish cache .pytest_cache bench/out
 
 newsletter: $(STAMP) ## Build the newsletter issue for DATE=YYYY-MM-DD (default: the next last Wednesday)
 	$(BIN)/python scripts/newsletter.py build $(if $(DATE),--date $(DATE),)
