@@ -138,7 +138,7 @@ def test_unwritable_deploy_target_sends_nothing_and_tells_the_coach(content, liv
     assert [day for day, _ in errors] == [issue_date, issue_date]  # the day after: nothing started, nothing late
     assert "geen-map" in errors[0][1]
     failure = smtp.handler.received(COACH)[-1]
-    assert failure["Subject"] == "Let op: de nieuwsbrief van 29 april 2026 is niet verstuurd"
+    assert failure["Subject"] == "Let op: probleem met de nieuwsbrief van 29 april 2026"
     assert "de site uploaden" in failure.get_body(("plain",)).get_content()
     state = load_state(month.root, issue_date)
     assert state.deployed is None and state.send_started is None and state.sent is None
@@ -182,3 +182,18 @@ def test_smtp_down_on_the_issue_day_the_next_run_continues_without_doubles(conte
     assert [smtp.handler.counts()[a] for a in ACTIVE] == [1, 1]
     assert [kind(r, s) for r, s in month.log[-1][3]] == ["issue", "issue", "report"]
     assert load_state(month.root, issue_date).sent
+
+
+def test_a_month_without_posts_reminds_then_warns_each_day_and_sends_nothing(content, live, smtp, tmp_path):
+    target, url = live
+    month = make_month(content, smtp, tmp_path, target)
+    month.walk(2026, 8)  # nobody tags a post for 26 August
+    assert kinds_by_day(month) == {
+        dt.date(2026, 8, 19): Counter({"reminder": 1}),
+        dt.date(2026, 8, 24): Counter({"failure": 1}),  # the test copy cannot be built
+        dt.date(2026, 8, 25): Counter({"failure": 1}),
+        dt.date(2026, 8, 26): Counter({"failure": 1}),
+    }
+    failure = smtp.handler.received(COACH)[-1].get_body(("plain",)).get_content()
+    assert "bij de stap 'de nieuwsbrief maken'" in failure and "No posts for the issue of 26 augustus 2026" in failure
+    assert not (tmp_path / "publish").exists() and not list(target.glob("nieuwsbrief/2026-08-26"))

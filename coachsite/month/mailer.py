@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -82,7 +83,7 @@ def send_test_copy(folder: Path, addresses: tuple[str, ...], config: SendSetting
 
 def send_plain(smtp: SmtpSettings, sender: str, to: tuple[str, ...], subject: str, body: str, *, now: dt.datetime) -> None:
     """One short UTF-8 text email to the coach."""
-    msg = EmailMessage()
+    msg = EmailMessage(policy=policy.SMTP)  # CRLF line ends: SMTP servers refuse bare LF lines
     msg["From"] = sender
     msg["To"] = ", ".join(to)
     msg["Subject"] = subject

@@ -51,12 +51,12 @@ def test_sent(issue_date: dt.date, subject: str, titles: list[str], addresses: t
 
 def failed(issue_date: dt.date, step: str, message: str) -> Note:
     return Note(
-        subject=f"Let op: de nieuwsbrief van {nl_date(issue_date)} is niet verstuurd",
+        subject=f"Let op: probleem met de nieuwsbrief van {nl_date(issue_date)}",
         body=(
             f"Hallo,\n\nBij het voorbereiden of versturen van de nieuwsbrief van {_day(issue_date)} ging "
-            f"iets mis, bij de stap '{step}':\n\n  {message}\n\nEr is niets naar de abonnees gestuurd "
-            "dat niet in het verzendlog staat; niemand krijgt hem twee keer. Los het probleem op; de "
-            "volgende automatische ronde gaat verder waar deze stopte.\n\nDe stand van zaken: "
+            f"iets mis, bij de stap '{step}':\n\n  {message}\n\nDaarom is er niets (meer) naar de abonnees "
+            "gegaan. Wat al verstuurd was, staat in het verzendlog: niemand krijgt de nieuwsbrief twee keer. "
+            "Los het probleem op; de volgende automatische ronde gaat verder waar deze stopte.\n\nDe stand van zaken: "
             f"python scripts/newsletter.py status --today {issue_date.isoformat()}\n"
         ),
     )

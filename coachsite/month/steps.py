@@ -30,7 +30,7 @@ from coachsite.newsletter.subscribers import SubscriberError
 from . import mailer, notify
 from .deploy import PUBLISH_CONFIG, DeployError, check_live, production_build, upload
 from .settings import MonthSettings
-from .state import MonthState
+from .state import MonthState, save_state
 
 PROBLEMS = (IssueError, RenderError, archive.ArchiveError, DeployError, SendError, SubscriberError,
             SendLogError, MessageError, CoachError, smtplib.SMTPException, OSError)
@@ -145,10 +145,15 @@ def publish_and_check(run: Run, issue: archive.IssueRecord, state: MonthState, o
 
 
 def send_day(run: Run, date: dt.date, state: MonthState, outcome) -> None:
-    issue = _ensure_built(run, date, state, outcome)
+    # Settings first: a missing secret, list or coach address must stop the day before the upload.
     config = _do(_("send to the list"), send_settings, run.settings, run.environ)
+    _do(_("send to the list"), mailer.list_source, run.month.subscribers)
+    if not run.month.test_to:
+        raise StepFailed(_("send to the list"), _("NEWSLETTER_TEST_TO is not set: the coach's address for test copies and reports"))
+    issue = _ensure_built(run, date, state, outcome)
     publish_and_check(run, issue, state, outcome)
     state.send_started = state.send_started or run.stamp()
+    save_state(run.root, date, state)  # on disk before the first email: a killed run is continued later
     try:
         result = mailer.send_to_list(issue.folder, run.month.subscribers, config, now=run.now, **run.send_options)
     except PROBLEMS as error:
