@@ -32,7 +32,10 @@ def test_a_quiet_day_does_nothing_and_writes_nothing(root):
 
 
 def test_a_failed_issue_day_exits_non_zero_and_mails_the_coach(root, smtp, tmp_path):
-    env = {**smtp.env(), "NEWSLETTER_TEST_TO": COACH, "PUBLISH_DIR": str(tmp_path / "publish"), "DEPLOY_RSYNC_TARGET": ""}
+    env = {
+        **smtp.env(), "NEWSLETTER_TEST_TO": COACH, "PUBLISH_DIR": str(tmp_path / "publish"), "DEPLOY_RSYNC_TARGET": "",
+        "NEWSLETTER_SUBSCRIBERS": str(tmp_path / "abonnees.csv"),
+    }
     result = run(root, "auto", "--today", "2026-11-25", env=env)
     assert result.exit_code == 1
     assert "Fout: DEPLOY_RSYNC_TARGET is niet ingesteld" in result.output
