@@ -70,3 +70,14 @@ def test_a_sent_issue_cannot_be_held(root):
     result = run(root, "hold", "--date", "2026-11-25")
     assert result.exit_code == 1 and "al verstuurd" in result.output
     assert "volgende ronde: de nieuwsbrief is verstuurd" in run(root, "status", "--today", "2026-11-25").output
+
+
+def test_a_second_auto_while_one_runs_stops_quietly_and_hold_says_why(root):
+    from coachsite.month.auto import _RunLock
+
+    with _RunLock(root):
+        result = run(root, "auto", "--today", "2026-11-25")
+        assert result.exit_code == 0 and "er loopt al een andere auto-ronde" in result.output
+        held = run(root, "hold", "--date", "2026-11-25")
+        assert held.exit_code == 1 and "Fout: er loopt al een andere auto-ronde" in held.output
+    assert not (root / "2026-11-25").exists()

@@ -19,6 +19,7 @@ import fcntl
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coachsite.clitools import CoachError
 from coachsite.i18n import _
 from coachsite.newsletter import archive
 from coachsite.newsletter.schedule import next_issue_date, previous_issue_date
@@ -79,8 +80,8 @@ class Outcome:
     error: str | None = None
 
 
-class Busy(Exception):
-    """Another ``auto`` run holds the lock."""
+class Busy(CoachError):
+    """Another ``auto`` run holds the lock (``hold`` then says so; ``auto`` just stops)."""
 
 
 class _RunLock:
@@ -111,6 +112,21 @@ def current_state(root: Path, date: dt.date) -> MonthState:
         marker = archive.load_issue(archive.issue_folder(root, date)).sent or {}
         state.sent = marker.get("finished_at") or "sent.json"
     return state
+
+
+def set_held(root: Path, date: dt.date, held: bool, now: dt.datetime) -> bool:
+    """Hold or release an issue; False when it already was so. A sent issue cannot be held."""
+    with _RunLock(root):
+        state = current_state(root, date)
+        if held and state.sent:
+            raise CoachError(_("the issue of {date} was already sent").format(date=date.isoformat()))
+        if state.held == held:
+            return False
+        state.held = held
+        stamp = now.isoformat(timespec="seconds")
+        state.held_at, state.released_at = (stamp, None) if held else (state.held_at, stamp)
+        save_state(root, date, state)
+        return True
 
 
 def run_auto(today: dt.date, run) -> Outcome:

@@ -16,9 +16,8 @@ from coachsite.i18n import _
 from coachsite.newsletter import archive
 from coachsite.newsletter.schedule import is_issue_date, next_issue_date
 
-from .auto import Busy, current_state, decide, run_auto, target_issue
+from .auto import Busy, current_state, decide, run_auto, set_held, target_issue
 from .settings import month_settings
-from .state import save_state
 from .steps import Run
 
 TODAY_HELP = "Pretend today is this date (Europe/Amsterdam); default: today."
@@ -98,11 +97,7 @@ def _issue_date(value: dt.date | None) -> dt.date:
 def hold(obj: Context, date):
     """Stop auto from sending this issue (and its test copy) until you release it."""
     date = _issue_date(date)
-    state = current_state(obj.root, date)
-    if state.sent:
-        raise CoachError(_("the issue of {date} was already sent").format(date=date.isoformat()))
-    state.held, state.held_at = True, dt.datetime.now(tz=AMSTERDAM).isoformat(timespec="seconds")
-    save_state(obj.root, date, state)
+    set_held(obj.root, date, True, dt.datetime.now(tz=AMSTERDAM))
     click.echo(_("The issue of {date} is held: auto sends nothing until: newsletter.py release --date {date}").format(date=date.isoformat()))
 
 
@@ -112,13 +107,10 @@ def hold(obj: Context, date):
 def release(obj: Context, date):
     """Let auto send a held issue again (on its issue date, or the next run if that is today)."""
     date = _issue_date(date)
-    state = current_state(obj.root, date)
-    if not state.held:
+    if set_held(obj.root, date, False, dt.datetime.now(tz=AMSTERDAM)):
+        click.echo(_("The issue of {date} is released.").format(date=date.isoformat()))
+    else:
         click.echo(_("The issue of {date} was not held.").format(date=date.isoformat()))
-        return
-    state.held, state.released_at = False, dt.datetime.now(tz=AMSTERDAM).isoformat(timespec="seconds")
-    save_state(obj.root, date, state)
-    click.echo(_("The issue of {date} is released.").format(date=date.isoformat()))
 
 
 COMMANDS = (auto, status, hold, release)
