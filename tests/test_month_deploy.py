@@ -101,3 +101,20 @@ def test_make_publish_and_deploy_commands(tmp_path, monkeypatch):
     monkeypatch.setenv("DEPLOY_RSYNC_TARGET", "")
     result = CliRunner().invoke(cli, ["upload"])
     assert result.exit_code == 1 and "Fout: DEPLOY_RSYNC_TARGET is niet ingesteld" in result.output
+
+
+def test_every_page_the_email_links_to_must_be_live(tmp_path):
+    from coachsite.month.deploy import check_issue_live
+
+    folder = site(tmp_path / "www", {"nieuwsbrief/2026-11-25/index.html": "<h1>Tips van november</h1>", "eerste/index.html": "<h1>Eerste tip</h1>"})
+    with live_site(folder) as url:
+        data = {
+            "date": "2026-11-25",
+            "subject": "Tips van november",
+            "web_url": f"{url}/nieuwsbrief/2026-11-25/",
+            "posts": [{"url": f"{url}/eerste/", "title": "Eerste tip"}],
+        }
+        assert check_issue_live(data, url) == f"{url}/nieuwsbrief/2026-11-25/"
+        data["posts"].append({"url": f"{url}/vanmiddag/", "title": "Een tip van vanmiddag"})
+        with pytest.raises(DeployError, match="/vanmiddag/ antwoordt 404"):
+            check_issue_live(data, url)

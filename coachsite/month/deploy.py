@@ -108,3 +108,16 @@ def check_live(url: str, expected: str, *, timeout: float = 30) -> None:
         raise DeployError(_("{url} answers {status} instead of 200: the web copy is not live").format(url=url, status=status))
     if expected not in html.unescape(body):
         raise DeployError(_("{url} does not show '{title}': the live site is not the one just built").format(url=url, title=expected))
+
+
+def check_issue_live(data: dict, site_url: str) -> str:
+    """Every page the email links to answers on the live site: the web copy and each post.
+
+    A post dated later on the issue day is not on the site yet when the morning run builds it;
+    the email would link to a missing page, so that counts as "not live" too.
+    """
+    web_url = data.get("web_url") or f"{site_url}/nieuwsbrief/{data['date']}/"
+    check_live(web_url, str(data.get("subject", "")))
+    for post in data.get("posts", []):
+        check_live(post["url"], post["title"])
+    return web_url

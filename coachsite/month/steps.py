@@ -28,7 +28,7 @@ from coachsite.newsletter.sendlog import SendLogError
 from coachsite.newsletter.subscribers import SubscriberError
 
 from . import mailer, notify
-from .deploy import PUBLISH_CONFIG, DeployError, check_live, production_build, upload
+from .deploy import PUBLISH_CONFIG, DeployError, check_issue_live, production_build, upload
 from .settings import MonthSettings
 from .state import MonthState, save_state
 
@@ -132,14 +132,13 @@ def test_copy(run: Run, date: dt.date, state: MonthState, outcome) -> None:
 
 def publish_and_check(run: Run, issue: archive.IssueRecord, state: MonthState, outcome) -> None:
     """Production build, upload, and the web copy answering on the live site (skipped when done)."""
-    url = f"{run.month.site_url}/nieuwsbrief/{issue.date.isoformat()}/"
     if not state.live_checked:
         override = {"PATH": run.settings["PATH"], "NEWSLETTER_DIR": str(run.root)}
         _do(_("build the site"), production_build, run.month.publish_dir, run.publish_config, **override)
         _do(_("upload the site"), upload, run.month.publish_dir, run.month.deploy_target)
         state.deployed = run.stamp()
         outcome.done.append(_("site built and uploaded to {target}").format(target=run.month.deploy_target))
-    _do(_("check the web copy"), check_live, url, issue.data.get("subject", ""))
+    url = _do(_("check the web copy"), check_issue_live, issue.data, run.month.site_url)
     state.live_checked = run.stamp()
     outcome.done.append(_("web copy live at {url}").format(url=url))
 
