@@ -70,16 +70,16 @@ class Run:
 
     def report_failure(self, date: dt.date, state: MonthState, failure: StepFailed, today: dt.date, outcome) -> None:
         """Tell the coach once per day and problem; a repeat run the same day only exits non-zero."""
-        record = {"day": today.isoformat(), "step": failure.step, "message": failure.message}
-        if state.failure == record:
+        record = {"day": today.isoformat(), "step": failure.step, "message": failure.message, "told": False}
+        if state.failure == {**record, "told": True}:
             outcome.done.append(_("the coach was already told today"))
             return
         state.failure = record
         try:
             self.mail_coach(notify.failed(date, failure.step, failure.message))
+            record["told"] = True
             outcome.done.append(_("the coach was told by email"))
-        except PROBLEMS as error:
-            state.failure = None  # try to tell her again on the next run
+        except PROBLEMS as error:  # not "told": the next run tries to tell her again
             outcome.done.append(_("the coach could not be emailed: {error}").format(error=error))
 
 
@@ -124,10 +124,10 @@ def test_copy(run: Run, date: dt.date, state: MonthState, outcome) -> None:
     config = _do(_("send the test copy"), send_settings, run.settings, run.environ)
     _do(_("send the test copy"), mailer.send_test_copy, issue.folder, run.month.test_to, config, now=run.now)
     titles = [post.get("title", post["slug"]) for post in issue.data.get("posts", [])]
+    state.test_sent, state.test_posts = run.stamp(), titles  # before the note: never a second test copy
+    outcome.done.append(_("test copy sent to {addresses}").format(addresses=", ".join(run.month.test_to)))
     note = notify.test_sent(date, issue.data.get("subject", ""), titles, run.month.test_to)
     _do(_("email the coach"), run.mail_coach, note)
-    state.test_sent, state.test_posts = run.stamp(), titles
-    outcome.done.append(_("test copy sent to {addresses}").format(addresses=", ".join(run.month.test_to)))
 
 
 def publish_and_check(run: Run, issue: archive.IssueRecord, state: MonthState, outcome) -> None:
