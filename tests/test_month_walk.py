@@ -113,6 +113,9 @@ def test_hold_after_the_test_copy_stops_the_send_until_release(content, live, sm
     month.walk(2026, 3, before_day=hold_on_the_24th)
     assert kinds_by_day(month) == {dt.date(2026, 3, 23): Counter({"test copy": 1, "test announcement": 1})}
     assert not (tmp_path / "publish").exists()  # nothing was even built for the live site
+    assert not (month.root / "2026-03-25" / "send-log.jsonl").exists()  # the test copy is never logged as sent
+    test_copy = smtp.handler.received(COACH)[0]
+    assert test_copy["Subject"].startswith("[TEST] Tips van maart: ") and test_copy["To"] == COACH
     status = runner.invoke(cli, ["--root", str(month.root), "status", "--today", "2026-03-25"])
     assert "tegengehouden: 2026-" in status.output and "verstuurd: nee" in status.output
 
