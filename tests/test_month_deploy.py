@@ -37,8 +37,9 @@ def test_upload_sends_only_changes_puts_new_files_first_and_deletes_old_ones_las
         "index.html", "nieuw/index.html", "site.css"
     ]
     assert (target / "index.html").read_text(encoding="utf-8") == "<h1>Welkom</h1>"
-    command = rsync_command(source, "user@host:/var/www/")
-    assert {"--delay-updates", "--delete-after", "--checksum"} <= set(command)
+    command = rsync_command(source, "user@host:/var/www/", environ={})
+    assert {"--delay-updates", "--delete-after", "--checksum", "--rsh=ssh -o BatchMode=yes"} <= set(command)
+    assert "--rsh=ssh -o BatchMode=yes" not in rsync_command(source, "x:/y/", environ={"RSYNC_RSH": "ssh -p 2222"})
     assert command[-2:] == [f"{source}/", "user@host:/var/www/"]
 
 

@@ -16,6 +16,7 @@ Why here and not in ``make``: the unattended run (``auto``) and the coach's ``ma
 from __future__ import annotations
 
 import html
+import os
 import shutil
 import subprocess
 import urllib.error
@@ -71,8 +72,11 @@ def production_build(output: Path, config: Path = PUBLISH_CONFIG, **override):
         raise DeployError(_("the production build failed: {error}").format(error=error) + details) from error
 
 
-def rsync_command(source: Path, target: str) -> list[str]:
-    return ["rsync", *RSYNC_OPTIONS, f"{Path(source)}/", target]
+def rsync_command(source: Path, target: str, environ=None) -> list[str]:
+    """rsync with our options; over SSH never a password prompt (an unattended run would hang)."""
+    environ = os.environ if environ is None else environ
+    rsh = [] if environ.get("RSYNC_RSH") else ["--rsh=ssh -o BatchMode=yes"]
+    return ["rsync", *RSYNC_OPTIONS, *rsh, f"{Path(source)}/", target]
 
 
 def upload(source: Path, target: str, *, timeout: float = 900) -> str:
