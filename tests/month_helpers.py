@@ -35,9 +35,14 @@ ACTIVE = ["anna@example.nl", "zoe@example.nl"]
 def untagged_content(target: Path) -> Path:
     """A copy of content/ in which no post carries the newsletter tag."""
     shutil.copytree(ROOT / "content", target)
+
+    def untag(match: re.Match) -> str:
+        tags = [t.strip() for t in match.group(1).split(",") if t.strip() and t.strip() != "nieuwsbrief"]
+        return "Tags: " + ", ".join(tags) + "\n" if tags else ""  # no blank line inside the metadata
+
     for path in target.rglob("*.md"):
         text = path.read_text(encoding="utf-8")
-        path.write_text(re.sub(r"(?m)^(Tags:.*?), nieuwsbrief\b", r"\1", text), encoding="utf-8")
+        path.write_text(re.sub(r"(?m)^Tags:(.*)\n", untag, text), encoding="utf-8")
     return target
 
 
@@ -47,7 +52,7 @@ def add_post(content: Path, day: dt.date, title: str) -> Path:
     path = content / "klantbeleving" / f"{slug}.md"
     path.write_text(
         f"Title: {title}\nDate: {day.isoformat()} 09:00\nCategory: Klantbeleving\n"
-        "Tags: klantbeleving, nieuwsbrief\nAuthors: Marieke Jansen\n"
+        "Tags: nieuwsbrief\nAuthors: Marieke Jansen\n"
         "Summary: Een korte tip van de maand voor teams die klanten elke dag een beetje beter helpen.\n\n"
         "Een klant die twee keer belt, wil de eerste keer al gehoord worden.\n\n"
         "## 1. Vraag door tot je het echte probleem kent\n\n"

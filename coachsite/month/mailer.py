@@ -8,8 +8,9 @@ month only calls the four functions below; when those land, change this module a
   Later: ``DatabaseRecipients(db_path)`` when the setting is empty or names the database.
 - :func:`send_to_list`: today's ``send_issue(folder, csv_path, config)``; ``uncertain`` is read
   from the summary when it has it.
-- :func:`send_test_copy`: our own until ``coachsite.newsletter.send.send_test_copy`` exists: the
-  real personal message with "[TEST] " before the subject, to the coach only, never in the send log.
+- :func:`send_test_copy`: ``coachsite.newsletter.send.send_test_copy`` when it exists (it does on
+  main since the sending work was merged), else our stand-in: the real personal message with
+  "[TEST] " before the subject, to the coach only, never in the send log.
 - :func:`send_plain`: a short text email (reminders, reports) over the same SMTP settings.
 """
 
@@ -65,7 +66,22 @@ def send_to_list(folder: Path, subscribers: str, config: SendSettings, *, now: d
 
 
 def send_test_copy(folder: Path, addresses: tuple[str, ...], config: SendSettings, *, now: dt.datetime, mailer: Mailer | None = None) -> int:
-    """The real personal message, subject "[TEST] …", to ``addresses`` only; returns how many."""
+    """The real personal message, subject "[TEST] …", to ``addresses`` only; returns how many.
+
+    Uses the sending code's own ``send_test_copy`` (issue #12) when it exists, else our stand-in.
+    """
+    try:
+        from coachsite.newsletter.send import send_test_copy as library_test_copy
+    except ImportError:
+        return _own_test_copy(folder, addresses, config, now=now, mailer=mailer)
+    summary = library_test_copy(folder, list(addresses), config, mailer=mailer, now=lambda: now)
+    problems = [f"{f.email}: {f.error}" for f in summary.failed] + [str(u) for u in summary.uncertain]
+    if problems:
+        raise SendError(_("the test copy did not arrive: {problems}").format(problems="; ".join(problems)))
+    return summary.sent
+
+
+def _own_test_copy(folder: Path, addresses: tuple[str, ...], config: SendSettings, *, now: dt.datetime, mailer: Mailer | None) -> int:
     issue = archive.load_issue(Path(folder))
     newsletter = newsletter_for(issue, config)
     mailer = mailer or Mailer(config.smtp)
