@@ -11,7 +11,7 @@ N ?= 1000
 N_LARGE ?= 10000
 
 .DEFAULT_GOAL := help
-.PHONY: help install html check post serve publish test browser-deps newsletter bench clean
+.PHONY: help install html check post serve publish deploy test browser-deps newsletter bench clean
 
 help: ## Show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,21 +36,27 @@ post: $(STAMP) ## Start a draft: make post TITLE="Mijn tip" CATEGORY="Klantbelev
 serve: $(STAMP) ## Build, serve on http://localhost:$(PORT) and rebuild + reload on every change
 	$(BIN)/python scripts/serve.py --port $(PORT)
 
-publish: $(STAMP) ## Production build (SITEURL from the environment, e.g. SITEURL=https://example.nl)
-	$(BIN)/python scripts/build.py --config publishconf.py
+publish: $(STAMP) ## Production build into publish/ (PUBLISH_DIR; SITEURL from the settings or the environment)
+	$(BIN)/python scripts/publish.py build
 
-browser-deps: ## Install Debian's chromium + chromium-driver when missing (browser tests, previews)
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+deploy: publish ## Upload publish/ with rsync to DEPLOY_RSYNC_TARGET (user@host:/path/ or a folder)
+	$(BIN)/python scripts/publish.py upload
+
+browser-deps: ## Install Debian's chromium + chromium-driver (browser tests, previews) and rsync (deploy) when missing
+	@missing=""; \
+	if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then missing="chromium chromium-driver"; fi; \
+	if ! command -v rsync >/dev/null 2>&1; then missing="$$missing rsync"; fi; \
+	if [ -n "$$missing" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  echo "Installing Debian's chromium and chromium-driver with apt-get"; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  echo "Installing Debian's $$missing with apt-get"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 test: $(STAMP) browser-deps ## Run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest
 
 clean: ## Remove build output and caches (keeps .venv)
-	rm -rf output .output-* cache .pytest_cache bench/out
+	rm -rf output .output-* publish cache .pytest_cache bench/out
 
 newsletter: $(STAMP) ## Build the newsletter issue for DATE=YYYY-MM-DD (default: the next last Wednesday)
 	$(BIN)/python scripts/newsletter.py build $(if $(DATE),--date $(DATE),)

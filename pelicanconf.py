@@ -257,8 +257,15 @@ NEWSLETTER_UNSUBSCRIBE_URL = PUBLIC_SITEURL + "/afmelden/?token={token}"
 # button (List-Unsubscribe). Your mailing provider's endpoint; a static site cannot receive a POST.
 NEWSLETTER_UNSUBSCRIBE_ACTION = "https://nieuwsbrief.klantgerichtwerkt.nl/afmelden"
 NEWSLETTER_UNSUBSCRIBE_MAILTO = "afmelden@klantgerichtwerkt.nl"  # List-Unsubscribe by e-mail
-# Where `send --date … --test-copy` sends the test copy (comma-separated; `--test ADDRESS` overrides).
-NEWSLETTER_TEST_TO = "Marieke Jansen <marieke@klantgerichtwerkt.nl>"
+
+# --- The unattended month (`newsletter.py auto`, `make publish`, `make deploy`) ------------
+# Each can be overridden by an environment variable of the same name (cron, systemd, CI).
+NEWSLETTER_TEST_TO = CONTACT_EMAIL  # test copies (`send --test-copy`), reminders, reports; comma-separated
+NEWSLETTER_TEST_DAYS_BEFORE = 2  # the test copy: Monday before the last Wednesday
+NEWSLETTER_REMINDER_DAYS_BEFORE = 7  # "no post tagged yet" reminder
+NEWSLETTER_SUBSCRIBERS = ""  # the list auto sends to: a CSV path (keep it outside this folder)
+DEPLOY_RSYNC_TARGET = ""  # user@host:/var/www/site/ or a local folder
+PUBLISH_DIR = "publish"  # the production build (never output/, which `make serve` uses)
 
 # --- Caching: a rebuild re-reads only the posts that changed -------------------------
 # coachsite.site puts the cache in cache/pelican-<hash of the settings>, so a changed setting

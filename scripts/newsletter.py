@@ -301,5 +301,11 @@ def unsubscribe(subscribers: Path, emails, tokens, from_file):
             count=len(requests.refused)))
 
 
+from coachsite.month.cli import COMMANDS as MONTH_COMMANDS  # noqa: E402  (auto, status, hold, release)
+
+for command in MONTH_COMMANDS:
+    cli.add_command(command)
+
+
 if __name__ == "__main__":
     cli()

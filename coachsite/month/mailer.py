@@ -1,0 +1,114 @@
+"""Adapters between the month and the sending code: the ONE module to switch when those change.
+
+Why: the sending work (issue #12: ``send_test_copy``, recipient sources, ``Summary.uncertain``)
+and the subscription service (issue #11: ``DatabaseRecipients``) are being built in parallel. The
+month only calls the four functions below; when those land, change this module and nothing else:
+
+- :func:`list_source`: ``NEWSLETTER_SUBSCRIBERS`` (a CSV path today) -> what ``send_issue`` takes.
+  Later: ``DatabaseRecipients(db_path)`` when the setting is empty or names the database.
+- :func:`send_to_list`: today's ``send_issue(folder, csv_path, config)``; ``uncertain`` is read
+  from the summary when it has it.
+- :func:`send_test_copy`: ``coachsite.newsletter.send.send_test_copy`` when it exists (it does on
+  main since the sending work was merged), else our stand-in: the real personal message with
+  "[TEST] " before the subject, to the coach only, never in the send log.
+- :func:`send_plain`: a short text email (reminders, reports) over the same SMTP settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+
+from coachsite.dates import AMSTERDAM
+from coachsite.i18n import _
+from coachsite.newsletter import archive
+from coachsite.newsletter.message import to_bytes
+from coachsite.newsletter.send import Mailer, SendError, SendSettings, SmtpSettings, newsletter_for, send_issue
+from coachsite.newsletter.subscribers import Subscriber
+
+TEST_PREFIX = "[TEST] "
+
+
+@dataclass
+class ListResult:
+    """What the coach's report needs from a send to the list."""
+
+    sent: int
+    already_sent: int
+    failed: list[str] = field(default_factory=list)
+    uncertain: list[str] = field(default_factory=list)
+    complete: bool = False
+
+
+def list_source(subscribers: str) -> Path:
+    """The recipient source ``send_issue`` takes, from the NEWSLETTER_SUBSCRIBERS setting."""
+    if not subscribers:
+        raise SendError(_("NEWSLETTER_SUBSCRIBERS is not set: the path of the subscriber list (CSV)"))
+    return Path(subscribers).expanduser()
+
+
+def send_to_list(folder: Path, subscribers: str, config: SendSettings, *, now: dt.datetime, **options) -> ListResult:
+    """``options`` go to ``send_issue`` as they are (tests pass ``sleep``)."""
+    summary = send_issue(folder, list_source(subscribers), config, now=lambda: now, **options)
+    if summary.already_marked is not None:
+        return ListResult(sent=0, already_sent=int(summary.already_marked.get("sent", 0)), complete=True)
+    return ListResult(
+        sent=summary.sent,
+        already_sent=summary.already_sent,
+        failed=[f"{f.email}: {f.error}" for f in summary.failed],
+        uncertain=[str(getattr(u, "email", u)) for u in getattr(summary, "uncertain", [])],
+        complete=summary.complete,
+    )
+
+
+def send_test_copy(folder: Path, addresses: tuple[str, ...], config: SendSettings, *, now: dt.datetime, mailer: Mailer | None = None) -> int:
+    """The real personal message, subject "[TEST] …", to ``addresses`` only; returns how many.
+
+    Uses the sending code's own ``send_test_copy`` (issue #12) when it exists, else our stand-in.
+    """
+    try:
+        from coachsite.newsletter.send import send_test_copy as library_test_copy
+    except ImportError:
+        return _own_test_copy(folder, addresses, config, now=now, mailer=mailer)
+    summary = library_test_copy(folder, list(addresses), config, mailer=mailer, now=lambda: now)
+    problems = [f"{f.email}: {f.error}" for f in summary.failed] + [str(u) for u in summary.uncertain]
+    if problems:
+        raise SendError(_("the test copy did not arrive: {problems}").format(problems="; ".join(problems)))
+    return summary.sent
+
+
+def _own_test_copy(folder: Path, addresses: tuple[str, ...], config: SendSettings, *, now: dt.datetime, mailer: Mailer | None) -> int:
+    issue = archive.load_issue(Path(folder))
+    newsletter = newsletter_for(issue, config)
+    mailer = mailer or Mailer(config.smtp)
+    try:
+        for line, entry in enumerate(addresses, start=1):
+            name, address = parseaddr(entry)
+            msg = newsletter.message(Subscriber(line=line, email=address, name=name), now)
+            del msg["Subject"]
+            msg["Subject"] = TEST_PREFIX + newsletter.subject
+            mailer.send(newsletter.sender.addr_spec, address, to_bytes(msg))
+    finally:
+        mailer.close()
+    return len(addresses)
+
+
+def send_plain(smtp: SmtpSettings, sender: str, to: tuple[str, ...], subject: str, body: str, *, now: dt.datetime) -> None:
+    """One short UTF-8 text email to the coach."""
+    msg = EmailMessage(policy=policy.SMTP)  # CRLF line ends: SMTP servers refuse bare LF lines
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(now.astimezone(AMSTERDAM))
+    msg["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
+    msg.set_content(body)
+    mailer = Mailer(smtp)
+    try:
+        for entry in to:
+            mailer.send(parseaddr(sender)[1], parseaddr(entry)[1], msg.as_bytes())
+    finally:
+        mailer.close()
