@@ -87,3 +87,19 @@ def served_site(site):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+from business_helpers import BUSINESS_DETAILS  # noqa: E402
+
+
+@pytest.fixture
+def business_details(monkeypatch):
+    """Filled-in business details, as a coach has them before she publishes (``make publish`` refuses placeholders)."""
+    import sys
+
+    for name, value in BUSINESS_DETAILS.items():
+        monkeypatch.setenv(name, value)
+    # publishconf.py imports pelicanconf.py, which reads the environment once per import
+    monkeypatch.delitem(sys.modules, "pelicanconf", raising=False)
+    yield BUSINESS_DETAILS
+    sys.modules.pop("pelicanconf", None)

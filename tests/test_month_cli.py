@@ -10,6 +10,8 @@ from click.testing import CliRunner
 from month_helpers import COACH, ROOT, kind
 from send_helpers import smtp  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.usefixtures("business_details")
+
 
 def run(root, *args, env=None):
     from scripts.newsletter import cli

@@ -11,6 +11,8 @@ from click.testing import CliRunner
 from coachsite.month.deploy import DeployError, check_live, production_build, production_problems, rsync_command, upload
 from month_helpers import ROOT, live_site
 
+pytestmark = pytest.mark.usefixtures("business_details")
+
 
 def files_transferred(stats: str) -> int:
     return int(re.search(r"Number of regular files transferred: (\d+)", stats).group(1))

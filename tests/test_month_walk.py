@@ -15,6 +15,8 @@ from coachsite.month.state import load_state
 from month_helpers import ACTIVE, COACH, ROOT, SUBSCRIBERS, Month, add_post, kind, live_site, untagged_content
 from send_helpers import smtp  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.usefixtures("business_details")
+
 
 @pytest.fixture(scope="module")
 def content(tmp_path_factory):
@@ -115,7 +117,7 @@ def test_hold_after_the_test_copy_stops_the_send_until_release(content, live, sm
     assert not (tmp_path / "publish").exists()  # nothing was even built for the live site
     assert not (month.root / "2026-03-25" / "send-log.jsonl").exists()  # the test copy is never logged as sent
     test_copy = smtp.handler.received(COACH)[0]
-    assert test_copy["Subject"].startswith("[TEST] Tips van maart: ") and test_copy["To"] == COACH
+    assert test_copy["Subject"].startswith("[TEST] Tips van maart – ") and test_copy["To"] == COACH
     status = runner.invoke(cli, ["--root", str(month.root), "status", "--today", "2026-03-25"])
     assert "tegengehouden: 2026-" in status.output and "verstuurd: nee" in status.output
 
@@ -198,5 +200,5 @@ def test_a_month_without_posts_reminds_then_warns_each_day_and_sends_nothing(con
         dt.date(2026, 8, 26): Counter({"failure": 1}),
     }
     failure = smtp.handler.received(COACH)[-1].get_body(("plain",)).get_content()
-    assert "bij de stap 'de nieuwsbrief maken'" in failure and "No posts for the issue of 26 augustus 2026" in failure
+    assert "bij de stap 'de nieuwsbrief maken'" in failure and "Geen artikelen voor de nieuwsbrief van 26 augustus 2026" in failure
     assert not (tmp_path / "publish").exists() and not list(target.glob("nieuwsbrief/2026-08-26"))
