@@ -42,10 +42,15 @@ MENU_PAGES = ["over", "nieuwsbrief", "contact"]
 FOOTER_PAGES = ["over", "nieuwsbrief", "contact", "privacy"]
 PRIVACY_URL = "privacy/"
 
-# No inline scripts, nothing from other hosts.
+# The subscriber service (coachsite/subscriptions, `make listserver`): its public base URL. The sign-up
+# and unsubscribe forms post to it, and the emails' links point at it. Override with the environment.
+NEWSLETTER_SERVICE_URL = os.environ.get("NEWSLETTER_SERVICE_URL", "https://nieuwsbrief.klantgerichtwerkt.nl").rstrip("/")
+_SERVICE_ORIGIN = "/".join(NEWSLETTER_SERVICE_URL.split("/", 3)[:3])
+
+# No inline scripts, nothing from other hosts; forms go to this site or to the subscriber service only.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self' https:; base-uri 'self'; object-src 'none'"
+    f"connect-src 'self'; form-action 'self' {_SERVICE_ORIGIN}; base-uri 'self'; object-src 'none'"
 )
 # Set by `make serve` (scripts/serve.py): pages then load /livereload.js to reload on rebuild.
 LIVERELOAD_PORT = os.environ.get("LIVERELOAD_PORT")
@@ -204,8 +209,14 @@ READING_WORDS_PER_MINUTE = 200
 # --- Newsletter ----------------------------------------------------------------------
 NEWSLETTER_TAG = "nieuwsbrief"
 NEWSLETTER_MAX_POSTS = 5
-# Where the sign-up form posts to: your mailing provider's subscribe URL.
-NEWSLETTER_SIGNUP_ACTION = "https://nieuwsbrief.klantgerichtwerkt.nl/aanmelden"
+# Where the sign-up form posts to: the subscriber service.
+NEWSLETTER_SIGNUP_ACTION = NEWSLETTER_SERVICE_URL + "/aanmelden"
+# The subscriber database (SQLite; git ignores data/). Keep it out of any public folder.
+NEWSLETTER_DB = os.environ.get("NEWSLETTER_DB", str(ROOT / "data" / "subscribers.sqlite3"))
+# Unsubscribed readers' data is deleted after this many days (`subscribers purge`; the privacy page says 30).
+NEWSLETTER_RETENTION_DAYS = 30
+# Stored with every sign-up as the consent given; the sign-up form shows the same sentence.
+NEWSLETTER_CONSENT_TEXT = "Door je in te schrijven ga je akkoord met de privacyvoorwaarden."
 CONTACT_EMAIL = "marieke@klantgerichtwerkt.nl"
 
 # Mail clients show no SVG: the build writes PNG copies of SVG article images at this width.
@@ -221,11 +232,11 @@ NEWSLETTER_SMTP_HOST = "smtp.klantgerichtwerkt.nl"  # your mail provider's SMTP 
 NEWSLETTER_SMTP_PORT = 587
 NEWSLETTER_SMTP_USER = "nieuwsbrief@klantgerichtwerkt.nl"  # empty: no login
 NEWSLETTER_SMTP_SECURITY = "starttls"  # none, starttls (usually port 587) or tls (usually port 465)
-# The footer link: a confirmation page on this site ({token} is filled in per subscriber).
-NEWSLETTER_UNSUBSCRIBE_URL = PUBLIC_SITEURL + "/afmelden/?token={token}"
-# Where unsubscribe requests are POSTed: the confirmation page's form and mail providers' one-click
-# button (List-Unsubscribe). Your mailing provider's endpoint; a static site cannot receive a POST.
-NEWSLETTER_UNSUBSCRIBE_ACTION = "https://nieuwsbrief.klantgerichtwerkt.nl/afmelden"
+# The footer link: the service's confirmation page with one button ({token} is filled in per subscriber).
+NEWSLETTER_UNSUBSCRIBE_URL = NEWSLETTER_SERVICE_URL + "/afmelden?token={token}"
+# Where unsubscribe requests are POSTed: the confirmation pages' forms and mail providers' one-click
+# button (List-Unsubscribe, RFC 8058): the subscriber service.
+NEWSLETTER_UNSUBSCRIBE_ACTION = NEWSLETTER_SERVICE_URL + "/afmelden"
 NEWSLETTER_UNSUBSCRIBE_MAILTO = "afmelden@klantgerichtwerkt.nl"  # List-Unsubscribe by e-mail
 
 # --- Caching: a rebuild re-reads only the posts that changed -------------------------

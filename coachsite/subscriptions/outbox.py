@@ -1,0 +1,170 @@
+"""The outbox: confirmation emails written in the sign-up's own transaction, delivered by a worker.
+
+Why: a reader must never wait for SMTP, and a sign-up must not be lost when the mail server is
+down. The request only inserts a row; :class:`Worker` (a thread beside the web server) claims due
+rows, sends them over one reused SMTP connection and records the outcome. A temporary failure
+(4xx, no connection) is retried with growing pauses; a permanent one (5xx) is given up.
+
+A claim expires after :data:`CLAIM_SECONDS`, so a row claimed by a process that was killed is
+picked up again. That can send a confirmation email twice if the process died after the server
+accepted it but before the row was marked: for a confirmation email a second copy is harmless,
+a missing one is not, so "uncertain" is retried here (unlike the newsletter's send log).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from coachsite.newsletter.send import PERMANENT, Mailer, SmtpSettings, classify
+
+from .mail import confirm_message
+from .store import Store, iso
+from .tokens import make_confirm_token
+
+CONFIRM = "confirm"
+CLAIM_SECONDS = 300
+MAX_ATTEMPTS = 8
+BATCH = 50
+log = logging.getLogger("coachsite.subscriptions.outbox")
+
+
+def enqueue(conn: sqlite3.Connection, subscriber_id: int, kind: str, recipient: str, name: str, issued: int) -> int:
+    """Queue one email inside the caller's transaction; returns its outbox id."""
+    return conn.execute(
+        "INSERT INTO outbox (subscriber_id, kind, recipient, name, issued, due_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (subscriber_id, kind, recipient, name, issued, issued),
+    ).lastrowid
+
+
+def pending(store: Store) -> int:
+    return store.conn().execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: int
+    recipient: str
+    name: str
+    issued: int
+    attempts: int
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    smtp: SmtpSettings
+    sender: str
+    secret: bytes
+    service_url: str
+    sitename: str
+    confirm_days: int
+    retry_seconds: int
+
+
+def claim(store: Store, now: float, limit: int = BATCH) -> list[Outgoing]:
+    with store.write() as conn:
+        rows = conn.execute(
+            "UPDATE outbox SET claimed_until = ? WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND"
+            " failed_at IS NULL AND due_at <= ? AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY due_at LIMIT ?)"
+            " RETURNING id, recipient, name, issued, attempts",
+            (now + CLAIM_SECONDS, now, now, limit),
+        ).fetchall()
+    return sorted((Outgoing(*row) for row in rows), key=lambda o: o.id)
+
+
+def backoff(attempts: int, base: int) -> float:
+    """1, 2, 4, 8 … times ``base`` seconds, at most six hours."""
+    return min(base * 2 ** max(attempts - 1, 0), 6 * 3600)
+
+
+class Worker(threading.Thread):
+    """Delivers the outbox until :meth:`stop`; :meth:`wake` after a sign-up makes it look at once."""
+
+    def __init__(self, store: Store, mail: MailSettings, poll: float = 5.0, clock: Callable[[], float] = time.time):
+        super().__init__(name="outbox", daemon=True)
+        self.store, self.mail, self.poll, self.clock = store, mail, poll, clock
+        self._wake, self._stopping = threading.Event(), threading.Event()
+        self.mailer = Mailer(mail.smtp)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                busy = self.deliver_due()
+            except Exception:  # never let the worker die: the next round tries again
+                log.exception("outbox round failed")
+                busy = False
+            if not busy:
+                self.mailer.reset()
+                self._wake.wait(self.poll)
+                self._wake.clear()
+        self.mailer.reset()
+        self.store.close()
+
+    def deliver_due(self) -> bool:
+        """One batch; True if it sent anything (so the next batch follows at once)."""
+        batch = claim(self.store, self.clock())
+        sent = False
+        for position, item in enumerate(batch):
+            if self._stopping.is_set():
+                self._release(batch[position:], delay=0)
+                break
+            error = self._send(item)
+            if error is None:
+                self._finish(item, sent=True)
+                sent = True
+                continue
+            kind, code, text = classify(error)
+            self.mailer.reset()
+            if kind == PERMANENT or item.attempts + 1 >= MAX_ATTEMPTS:
+                self._finish(item, sent=False, error=f"{code or ''} {text}".strip())
+                continue
+            self._retry(item, f"{code or ''} {text}".strip())
+            if code is None:  # no connection: the rest of the batch would fail the same way
+                self._release(batch[position + 1 :], delay=self.mail.retry_seconds)
+                break
+        return sent
+
+    def _send(self, item: Outgoing) -> BaseException | None:
+        m = self.mail
+        url = f"{m.service_url}/bevestigen?token={make_confirm_token(item.recipient, item.issued, m.secret)}"
+        msg = confirm_message(m.sender, item.recipient, item.name, url, m.sitename, m.confirm_days)
+        try:
+            self.mailer.send(m.sender, item.recipient, msg.as_bytes())
+        except (smtplib.SMTPException, OSError) as error:
+            return error
+        return None
+
+    def _finish(self, item: Outgoing, sent: bool, error: str | None = None) -> None:
+        column = "sent_at" if sent else "failed_at"
+        with self.store.write() as conn:
+            conn.execute(
+                f"UPDATE outbox SET {column} = ?, attempts = attempts + 1, claimed_until = NULL, last_error = ? WHERE id = ?",
+                (iso(self.clock()), error, item.id),
+            )
+
+    def _retry(self, item: Outgoing, error: str) -> None:
+        due = self.clock() + backoff(item.attempts + 1, self.mail.retry_seconds)
+        with self.store.write() as conn:
+            conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, due_at = ?, claimed_until = NULL, last_error = ? WHERE id = ?",
+                (due, error, item.id),
+            )
+
+    def _release(self, items: list[Outgoing], delay: float) -> None:
+        if not items:
+            return
+        due = self.clock() + delay
+        with self.store.write() as conn:
+            conn.executemany("UPDATE outbox SET claimed_until = NULL, due_at = ? WHERE id = ?", [(due, i.id) for i in items])
