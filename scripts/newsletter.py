@@ -287,5 +287,9 @@ def unsubscribe(subscribers: Path, emails, tokens, from_file):
         fail(f"not in {subscribers}: {', '.join(result.not_found)} (the others were processed)")
 
 
+from coachsite.subscriptions.cli import subscribers  # noqa: E402  (the subscriber database)
+
+cli.add_command(subscribers)
+
 if __name__ == "__main__":
     cli()
