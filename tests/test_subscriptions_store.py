@@ -1,0 +1,170 @@
+"""The subscriber store and the coach's commands, on a real SQLite file (no web server here)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from coachsite.newsletter.subscribers import Subscriber
+from coachsite.subscriptions import actions, coach
+from coachsite.subscriptions.recipients import DatabaseRecipients
+from coachsite.subscriptions.store import SCHEMA_VERSION, Store, StoreError
+from coachsite.subscriptions.tokens import ConfirmTokenError, ExpiredToken, make_confirm_token, verify_confirm_token
+
+NOW = 1_795_600_000.0  # 2026-11-24
+DAY = 86400
+SECRET = b"test-secret-0123456789abcdef"
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "abonnees.sqlite3")
+
+
+def sign_up(store, email="anna@example.nl", name="Anna", now=NOW, per_day=3):
+    return actions.signup(store, email, name, "toestemming", "https://site/", now, per_day)
+
+
+def status(store, email):
+    row = store.find(email)
+    return row.status if row else None
+
+
+def test_new_database_is_wal_with_schema_version(store):
+    conn = store.conn()
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "nieuw.sqlite3"
+    sqlite3.connect(path).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer than this code"):
+        Store(path).conn()
+
+
+def test_signup_waits_confirm_activates_and_unsubscribe_is_idempotent(store):
+    assert sign_up(store) is not None
+    assert status(store, "ANNA@example.nl") == "wachtend"  # case-insensitive
+    assert actions.confirm(store, "anna@example.nl", int(NOW), NOW + 60) is actions.Confirmed.ACTIVATED
+    assert actions.confirm(store, "anna@example.nl", int(NOW), NOW + 61) is actions.Confirmed.ALREADY
+    assert sign_up(store, name="Iemand anders") is None  # active: no mail, no change
+    assert store.find("anna@example.nl").name == "Anna"
+    assert actions.unsubscribe(store, "anna@example.nl", NOW + 120) is True
+    assert actions.unsubscribe(store, "anna@example.nl", NOW + 121) is False
+    assert status(store, "anna@example.nl") == "afgemeld"
+
+
+def test_returning_reader_must_confirm_again_and_old_links_are_stale(store):
+    sign_up(store)
+    actions.confirm(store, "anna@example.nl", int(NOW), NOW + 1)
+    actions.unsubscribe(store, "anna@example.nl", NOW + 10)
+    assert actions.confirm(store, "anna@example.nl", int(NOW), NOW + 11) is actions.Confirmed.STALE
+    sign_up(store, now=NOW + 20)
+    assert status(store, "anna@example.nl") == "wachtend"
+    assert actions.confirm(store, "anna@example.nl", int(NOW), NOW + 21) is actions.Confirmed.STALE  # link from before
+    assert actions.confirm(store, "anna@example.nl", int(NOW + 20), NOW + 22) is actions.Confirmed.ACTIVATED
+
+
+def test_confirmation_mails_per_address_per_day_are_limited(store):
+    queued = [sign_up(store, now=NOW + i) for i in range(5)]
+    assert sum(q is not None for q in queued) == 3
+    assert sign_up(store, now=NOW + DAY) is not None  # a new day
+
+
+def test_unknown_address_unsubscribing_is_blocked_for_imports(store, tmp_path):
+    actions.unsubscribe(store, "oud@example.nl", NOW)
+    csv_file = tmp_path / "oud.csv"
+    csv_file.write_text("email,name,status\noud@example.nl,Oud,actief\n", encoding="utf-8")
+    result = coach.import_csv(store, csv_file, NOW)
+    assert result.kept_unsubscribed == ["oud@example.nl"] and status(store, "oud@example.nl") == "afgemeld"
+
+
+def test_confirm_tokens_expire_and_cannot_be_forged():
+    token = make_confirm_token("Anna@example.nl", int(NOW), SECRET)
+    assert verify_confirm_token(token, SECRET, NOW + 60, 7 * DAY) == ("anna@example.nl", int(NOW))
+    with pytest.raises(ExpiredToken) as expired:
+        verify_confirm_token(token, SECRET, NOW + 8 * DAY, 7 * DAY)
+    assert expired.value.email == "anna@example.nl"
+    for forged in (make_confirm_token("anna@example.nl", int(NOW), b"another-secret-0123456789"), token[:-2] + "AA",
+                   token.replace(".", "", 1), "", "a.b.c"):
+        with pytest.raises(ConfirmTokenError):
+            verify_confirm_token(forged, SECRET, NOW + 60, 7 * DAY)
+
+
+def test_database_recipients_has_the_recipient_source_shape(store):
+    for email in ("a@example.nl", "b@example.nl", "c@example.nl"):
+        sign_up(store, email=email, name=email[0].upper())
+        actions.confirm(store, email, int(NOW), NOW + 1)
+    sign_up(store, email="wacht@example.nl")
+    actions.unsubscribe(store, "b@example.nl", NOW + 2)
+    source = DatabaseRecipients(store.path)
+    assert str(store.path) in source.describe()
+    assert source.problems() == []
+    people = list(source.recipients())
+    assert [p.email for p in people] == ["a@example.nl", "c@example.nl"]
+    assert all(isinstance(p, Subscriber) for p in people)
+    assert people[0] == Subscriber(line=store.find("a@example.nl").id, email="a@example.nl", name="A")
+
+
+def test_import_dutch_excel_reports_every_bad_line_and_imports_nothing(store, tmp_path):
+    bad = tmp_path / "lijst.csv"
+    bad.write_text("E-mail;Naam;Status\nanna@example.nl;Anna;actief\ngeen-adres;X;actief\nzoe@example.nl;Zoë;misschien\n", encoding="utf-8")
+    result = coach.import_csv(store, bad, NOW)
+    assert [line for line, _ in result.problems] == [3, 4]
+    assert store.find("anna@example.nl") is None
+    good = tmp_path / "goed.csv"
+    good.write_bytes("\ufeffE-mail;Naam;Status\r\nanna@example.nl;Anna;actief\r\nZoe@example.nl;Zoë;afgemeld\r\n".encode())
+    result = coach.import_csv(store, good, NOW)
+    assert (result.added, result.problems) == (2, [])
+    assert status(store, "anna@example.nl") == "actief" and status(store, "zoe@example.nl") == "afgemeld"
+
+
+def test_purge_keeps_only_the_address_of_old_unsubscribes_and_forget_erases(store):
+    sign_up(store)
+    actions.confirm(store, "anna@example.nl", int(NOW), NOW)
+    actions.unsubscribe(store, "anna@example.nl", NOW)
+    sign_up(store, email="nooit@example.nl")
+    assert coach.purge(store, 30, NOW + 29 * DAY).unsubscribed == 0
+    result = coach.purge(store, 30, NOW + 31 * DAY)
+    assert (result.unsubscribed, result.unconfirmed) == (1, 1)
+    row = store.find("anna@example.nl")
+    assert (row.status, row.name, row.consent, row.source) == ("afgemeld", "", "", "")
+    assert store.find("nooit@example.nl") is None
+    assert coach.forget(store, "ANNA@example.nl") is True
+    assert store.conn().execute("SELECT count(*) FROM subscribers").fetchone()[0] == 0
+
+
+def test_cli_add_stats_export_remove_forget(store, tmp_path):
+    from coachsite.subscriptions.cli import subscribers
+
+    runner = CliRunner()
+    db = ["--db", str(store.path)]
+    result = runner.invoke(subscribers, [*db, "add", "Piet@Example.nl", "--name", "Piet", "--note", "op papier, beurs 2026"])
+    assert result.exit_code == 0 and "toegevoegd als actief" in result.output
+    result = runner.invoke(subscribers, [*db, "stats"])
+    assert "actief: 1" in result.output and "+1" in result.output  # growth per month
+    result = runner.invoke(subscribers, [*db, "export"])
+    assert result.output.splitlines()[0].startswith("email,name,status")
+    assert "piet@example.nl,Piet,actief" in result.output
+    assert runner.invoke(subscribers, [*db, "remove", "piet@example.nl"]).exit_code == 0
+    result = runner.invoke(subscribers, [*db, "add", "piet@example.nl", "--note", "x"])
+    assert result.exit_code == 1 and "afgemeld" in result.output and "Traceback" not in result.output
+    result = runner.invoke(subscribers, [*db, "forget", "onbekend@example.nl"])
+    assert result.exit_code == 1 and "staat niet in de database" in result.output
+    assert runner.invoke(subscribers, [*db, "forget", "piet@example.nl"]).exit_code == 0
+    result = runner.invoke(subscribers, [*db, "purge", "--days", "30"])
+    assert result.exit_code == 0 and "gegevens gewist: 0" in result.output
+
+
+def test_cli_import_lists_all_bad_lines_in_dutch(store, tmp_path):
+    from coachsite.subscriptions.cli import subscribers
+
+    bad = tmp_path / "lijst.csv"
+    bad.write_text("email,name,status\ngeen-adres,X,actief\nb@example.nl,B,ja\n", encoding="utf-8")
+    result = CliRunner().invoke(subscribers, ["--db", str(store.path), "import", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:2:" in result.output and f"{bad}:3:" in result.output and "niets geïmporteerd" in result.output
