@@ -33,6 +33,7 @@ from .tokens import ConfirmTokenError, ExpiredToken, verify_confirm_token
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STYLESHEET = ROOT / "theme" / "static" / "css" / "site.css"
+LOGO = ROOT / "content" / "images" / "logo.svg"
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'",
@@ -73,6 +74,9 @@ class Service:
 
     async def stylesheet(self, request: Request) -> Response:
         return FileResponse(STYLESHEET, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
+    async def logo(self, request: Request) -> Response:
+        return FileResponse(LOGO, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
     async def signup_form(self, request: Request) -> Response:
         return self.page("aanmelden.html", title="Aanmelden voor de nieuwsbrief", email="", intro=None)
@@ -212,6 +216,8 @@ def create_app(service: Service) -> Starlette:
         Route("/", s.home),
         Route("/gezond", s.health),
         Route("/site.css", s.stylesheet),
+        Route("/logo.svg", s.logo),
+        Route("/favicon.ico", s.logo),
         Route("/aanmelden", s.signup_form, methods=["GET"]),
         Route("/aanmelden", s.signup, methods=["POST"]),
         Route("/controleer-je-mail", s.check_mail),
