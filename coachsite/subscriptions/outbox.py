@@ -2,8 +2,10 @@
 
 Why: a reader must never wait for SMTP, and a sign-up must not be lost when the mail server is
 down. The request only inserts a row; :class:`Worker` (a thread beside the web server) claims due
-rows, sends them over one reused SMTP connection and records the outcome. A temporary failure
-(4xx, no connection) is retried with growing pauses; a permanent one (5xx) is given up.
+rows, sends them over one reused SMTP connection and records the outcome. A temporary refusal
+(4xx) is retried with growing pauses, at most :data:`MAX_ATTEMPTS` times; a permanent one (5xx)
+is given up. No connection at all is nobody's message's fault: the batch waits
+``NEWSLETTER_OUTBOX_RETRY`` seconds and tries again, for as long as the link in it is valid.
 
 A claim expires after :data:`CLAIM_SECONDS`, so a row claimed by a process that was killed is
 picked up again. That can send a confirmation email twice if the process died after the server
@@ -120,6 +122,9 @@ class Worker(threading.Thread):
             if self._stopping.is_set():
                 self._release(batch[position:], delay=0)
                 break
+            if self.clock() - item.issued > self.mail.confirm_days * 86400:
+                self._finish(item, sent=False, error="expired before it could be delivered")
+                continue
             error = self._send(item)
             if error is None:
                 self._finish(item, sent=True)
@@ -127,13 +132,13 @@ class Worker(threading.Thread):
                 continue
             kind, code, text = classify(error)
             self.mailer.reset()
-            if kind == PERMANENT or item.attempts + 1 >= MAX_ATTEMPTS:
-                self._finish(item, sent=False, error=f"{code or ''} {text}".strip())
-                continue
-            self._retry(item, f"{code or ''} {text}".strip())
-            if code is None:  # no connection: the rest of the batch would fail the same way
-                self._release(batch[position + 1 :], delay=self.mail.retry_seconds)
+            if code is None:  # no connection: not this message's fault, and the rest would fail the same way
+                self._release(batch[position:], delay=self.mail.retry_seconds, error=text)
                 break
+            if kind == PERMANENT or item.attempts + 1 >= MAX_ATTEMPTS:
+                self._finish(item, sent=False, error=f"{code} {text}")
+            else:
+                self._retry(item, f"{code} {text}")
         return sent
 
     def _send(self, item: Outgoing) -> BaseException | None:
@@ -162,9 +167,13 @@ class Worker(threading.Thread):
                 (due, error, item.id),
             )
 
-    def _release(self, items: list[Outgoing], delay: float) -> None:
+    def _release(self, items: list[Outgoing], delay: float, error: str | None = None) -> None:
+        """Give claimed rows back unsent, due again after ``delay`` seconds (no attempt counted)."""
         if not items:
             return
         due = self.clock() + delay
         with self.store.write() as conn:
-            conn.executemany("UPDATE outbox SET claimed_until = NULL, due_at = ? WHERE id = ?", [(due, i.id) for i in items])
+            conn.executemany(
+                "UPDATE outbox SET claimed_until = NULL, due_at = ?, last_error = coalesce(?, last_error) WHERE id = ?",
+                [(due, error, i.id) for i in items],
+            )
