@@ -16,6 +16,7 @@ a missing one is not, so "uncertain" is retried here (unlike the newsletter's se
 from __future__ import annotations
 
 import logging
+from email.utils import parseaddr
 import smtplib
 import sqlite3
 import threading
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 
 from coachsite.newsletter.send import PERMANENT, Mailer, SmtpSettings, classify
 
-from .mail import confirm_message
+from .mail import confirm_bytes
 from .store import Store, iso
 from .tokens import make_confirm_token
 
@@ -117,45 +118,56 @@ class Worker(threading.Thread):
     def deliver_due(self) -> bool:
         """One batch; True if it sent anything (so the next batch follows at once)."""
         batch = claim(self.store, self.clock())
-        sent = False
-        for position, item in enumerate(batch):
-            if self._stopping.is_set():
-                self._release(batch[position:], delay=0)
-                break
-            if self.clock() - item.issued > self.mail.confirm_days * 86400:
-                self._finish(item, sent=False, error="expired before it could be delivered")
-                continue
-            error = self._send(item)
-            if error is None:
-                self._finish(item, sent=True)
-                sent = True
-                continue
-            kind, code, text = classify(error)
-            self.mailer.reset()
-            if code is None:  # no connection: not this message's fault, and the rest would fail the same way
-                self._release(batch[position:], delay=self.mail.retry_seconds, error=text)
-                break
-            if kind == PERMANENT or item.attempts + 1 >= MAX_ATTEMPTS:
-                self._finish(item, sent=False, error=f"{code} {text}")
-            else:
-                self._retry(item, f"{code} {text}")
-        return sent
+        delivered: list[Outgoing] = []
+        try:
+            for position, item in enumerate(batch):
+                if self._stopping.is_set():
+                    self._release(batch[position:], delay=0)
+                    break
+                if self.clock() - item.issued > self.mail.confirm_days * 86400:
+                    self._finish(item, sent=False, error="expired before it could be delivered")
+                    continue
+                error = self._send(item)
+                if error is None:
+                    delivered.append(item)
+                    continue
+                kind, code, text = classify(error)
+                self.mailer.reset()
+                if code is None:  # no connection: not this message's fault, and the rest would fail the same way
+                    self._release(batch[position:], delay=self.mail.retry_seconds, error=text)
+                    break
+                if kind == PERMANENT or item.attempts + 1 >= MAX_ATTEMPTS:
+                    self._finish(item, sent=False, error=f"{code} {text}")
+                else:
+                    self._retry(item, f"{code} {text}")
+        finally:
+            self._mark_sent(delivered)  # one transaction per batch: fewer writes competing with sign-ups
+        return bool(delivered)
+
+    def _mark_sent(self, items: list[Outgoing]) -> None:
+        if items:
+            with self.store.write() as conn:
+                conn.executemany(
+                    "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, claimed_until = NULL WHERE id = ?",
+                    [(iso(self.clock()), item.id) for item in items],
+                )
 
     def _send(self, item: Outgoing) -> BaseException | None:
         m = self.mail
         url = f"{m.service_url}/bevestigen?token={make_confirm_token(item.recipient, item.issued, m.secret)}"
-        msg = confirm_message(m.sender, item.recipient, item.name, url, m.sitename, m.confirm_days)
+        data = confirm_bytes(m.sender, item.recipient, item.name, url, m.sitename, m.confirm_days)
         try:
-            self.mailer.send(m.sender, item.recipient, msg.as_bytes())
+            self.mailer.send(parseaddr(m.sender)[1], item.recipient, data)
         except (smtplib.SMTPException, OSError) as error:
             return error
         return None
 
     def _finish(self, item: Outgoing, sent: bool, error: str | None = None) -> None:
-        column = "sent_at" if sent else "failed_at"
+        if sent:
+            return self._mark_sent([item])
         with self.store.write() as conn:
             conn.execute(
-                f"UPDATE outbox SET {column} = ?, attempts = attempts + 1, claimed_until = NULL, last_error = ? WHERE id = ?",
+                "UPDATE outbox SET failed_at = ?, attempts = attempts + 1, claimed_until = NULL, last_error = ? WHERE id = ?",
                 (iso(self.clock()), error, item.id),
             )
 
