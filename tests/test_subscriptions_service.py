@@ -97,6 +97,16 @@ def test_newsletter_one_click_unsubscribe_and_next_send_skips(service):
     assert "klik@example.nl" not in [p.email for p in source.recipients()]
 
 
+def test_one_click_as_multipart_form_data_also_unsubscribes(service):
+    """RFC 8058 says mail clients SHOULD post multipart/form-data; the token is in the URL."""
+    request(service.url, "POST", "/aanmelden", {"email": "multi@example.nl"})
+    token = make_token("multi@example.nl", SECRET.encode())
+    body = b'--grens\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--grens--\r\n'
+    status, _, text = request(service.url, "POST", f"/afmelden?token={token}", body,
+                              {"Content-Type": "multipart/form-data; boundary=grens"})
+    assert status == 200 and db_status(service, "multi@example.nl") == "afgemeld"
+
+
 @pytest.mark.parametrize(
     "method, path, body, headers, expected",
     [

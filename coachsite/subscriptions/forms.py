@@ -27,26 +27,39 @@ class Refused(Exception):
     message: str
 
 
-async def read_form(request, limit: int = MAX_BODY) -> dict[str, str]:
-    """The form fields of a POST, each once; Refused for anything a plain form would not send."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != FORM_TYPE:
-        raise Refused(415, "Dit formulier kunnen we niet lezen", "Verstuur het formulier vanaf de website.")
+def content_type(request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def read_body(request, limit: int = MAX_BODY) -> bytes:
+    """The raw body, refused as soon as it is larger than ``limit`` (never read whole first)."""
+    too_big = Refused(413, "Dat is te veel tekst", "Het formulier is veel groter dan een aanmelding kan zijn.")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise Refused(413, "Dat is te veel tekst", "Het formulier is veel groter dan een aanmelding kan zijn.")
+        raise too_big
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise Refused(413, "Dat is te veel tekst", "Het formulier is veel groter dan een aanmelding kan zijn.")
+            raise too_big
+    return bytes(body)
+
+
+def parse_form(body: bytes) -> dict[str, str]:
     try:
-        fields = parse_qs(bytes(body).decode("utf-8"), keep_blank_values=True, max_num_fields=20, errors="strict")
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20, errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise Refused(400, "Dit formulier kunnen we niet lezen", "Er staan tekens in die we niet herkennen. Probeer het opnieuw vanaf de website.") from None
     if any(len(values) > 1 for values in fields.values()):
         raise Refused(400, "Dit formulier kunnen we niet lezen", "Een veld komt meer dan eens voor.")
     return {key: values[0] for key, values in fields.items()}
+
+
+async def read_form(request, limit: int = MAX_BODY) -> dict[str, str]:
+    """The form fields of a POST, each once; Refused for anything a plain form would not send."""
+    if content_type(request) != FORM_TYPE:
+        raise Refused(415, "Dit formulier kunnen we niet lezen", "Verstuur het formulier vanaf de website.")
+    return parse_form(await read_body(request, limit))
 
 
 def _unsafe(text: str) -> bool:

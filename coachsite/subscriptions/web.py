@@ -25,7 +25,7 @@ from coachsite.site import ROOT
 
 from . import actions
 from .config import ServiceSettings
-from .forms import Refused, clean_email, clean_name, clean_source, read_form
+from .forms import FORM_TYPE, Refused, clean_email, clean_name, clean_source, content_type, parse_form, read_body, read_form
 from .limits import ClientLimiter
 from .outbox import MailSettings, Worker
 from .store import Store
@@ -165,11 +165,15 @@ class Service:
                          text=f"Klik op de knop en {email} krijgt de nieuwsbrief niet meer. Je hoeft niets uit te leggen.")
 
     async def unsubscribe(self, request: Request) -> Response:
+        """The page's button (token in the form) or a mail client's RFC 8058 one-click POST (token in
+        the URL; the body says ``List-Unsubscribe=One-Click``, urlencoded or multipart/form-data)."""
         try:
-            form = await read_form(request)
+            body = await read_body(request)
+            form = parse_form(body) if content_type(request) == FORM_TYPE else {}
         except Refused as error:
             return self.refused(error)
-        one_click = form.get("List-Unsubscribe") == "One-Click"
+        one_click = form.get("List-Unsubscribe") == "One-Click" or b"List-Unsubscribe=One-Click" in body or (
+            b'name="List-Unsubscribe"' in body and b"One-Click" in body)
         try:
             email = self._unsubscribe_token(form.get("token") or request.query_params.get("token", ""))
         except TokenError:
