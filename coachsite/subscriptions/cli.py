@@ -83,6 +83,8 @@ def stats(db: _Db):
         click.echo(_("{label}: {count}").format(label=_status_label(status), count=result.counts[status]))
     if result.outbox_waiting:
         click.echo(_("Confirmation emails waiting to be sent: {count}").format(count=result.outbox_waiting))
+    if result.outbox_failed:
+        click.echo(_("Confirmation emails that could not be delivered: {count}").format(count=result.outbox_failed))
     if result.months:
         click.echo(_("Month     new  unsubscribed  net"))
         for month, joined, left in result.months:

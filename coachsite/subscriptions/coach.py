@@ -101,6 +101,7 @@ class Stats:
     counts: dict[str, int]
     months: list[tuple[str, int, int]]  # (YYYY-MM, became active, unsubscribed)
     outbox_waiting: int = 0
+    outbox_failed: int = 0  # confirmation emails given up (the reader never got a link)
 
 
 def stats(store: Store) -> Stats:
@@ -112,8 +113,10 @@ def stats(store: Store) -> Stats:
     left = Counter(dict(conn.execute(
         "SELECT substr(unsubscribed_at, 1, 7), count(*) FROM subscribers WHERE unsubscribed_at IS NOT NULL GROUP BY 1").fetchall()))
     months = [(month, joined[month], left[month]) for month in sorted(set(joined) | set(left))]
-    waiting = conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL").fetchone()[0]
-    return Stats(counts, months, waiting)
+    waiting, failed = conn.execute(
+        "SELECT count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL), count(*) FILTER (WHERE failed_at IS NOT NULL) FROM outbox"
+    ).fetchone()
+    return Stats(counts, months, waiting, failed)
 
 
 def export(store: Store, out: io.TextIOBase, statuses: Iterable[str]) -> int:

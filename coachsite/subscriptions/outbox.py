@@ -134,6 +134,7 @@ class Worker(threading.Thread):
                 kind, code, text = classify(error)
                 self.mailer.reset()
                 if code is None:  # no connection: not this message's fault, and the rest would fail the same way
+                    log.warning("confirmation emails wait: no SMTP connection (%s); next try in %s s", text, self.mail.retry_seconds)
                     self._release(batch[position:], delay=self.mail.retry_seconds, error=text)
                     break
                 if kind == PERMANENT or item.attempts + 1 >= MAX_ATTEMPTS:
