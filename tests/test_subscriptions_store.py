@@ -168,3 +168,15 @@ def test_cli_import_lists_all_bad_lines_in_dutch(store, tmp_path):
     result = CliRunner().invoke(subscribers, ["--db", str(store.path), "import", str(bad)])
     assert result.exit_code == 1
     assert f"{bad}:2:" in result.output and f"{bad}:3:" in result.output and "niets geïmporteerd" in result.output
+
+
+def test_import_todays_csv_with_extra_columns_quotes_and_duplicates(store, tmp_path):
+    from send_helpers import SUBSCRIBERS_CSV
+
+    today = tmp_path / "abonnees.csv"
+    today.write_text("".join(line for line in SUBSCRIBERS_CSV.splitlines(True) if "geen-adres" not in line), encoding="utf-8")
+    result = coach.import_csv(store, today, NOW)
+    assert result.problems == []
+    assert [r.email for r in store.rows(("actief",))] == ["anna@example.nl", "zoe@example.nl", "piet@example.nl", "jan@example.nl"]
+    assert store.find("jan@example.nl").name == "Jan, de Vries"
+    assert status(store, "later-weg@example.nl") == "afgemeld" and status(store, "weg@example.nl") == "afgemeld"
