@@ -149,7 +149,7 @@ def test_honeypot_stores_nothing_but_answers_the_same(service):
 
 
 def test_no_header_injection_in_the_confirmation_email(service, smtp):
-    request(service.url, "POST", "/aanmelden", {"email": "zoe@example.nl", "name": "Zoë \"de\" Vries"})
+    assert request(service.url, "POST", "/aanmelden", {"email": "zoe@example.nl", "name": "Zoë \"de\" Vries"})[0] == 400
     request(service.url, "POST", "/aanmelden", {"email": "zoe2@example.nl", "name": "Zoë van Dijk"})
     message = wait_for(lambda: smtp.handler.received("zoe2@example.nl"))[0]
     assert message["To"].addresses[0].display_name == "Zoë van Dijk"

@@ -78,11 +78,11 @@ def clean_email(raw: str) -> str:
 
 def clean_name(raw: str) -> str:
     """The first name as typed, or a refusal: it ends up in an email header and greeting."""
-    name = " ".join(raw.split(" ")).strip()
+    if _unsafe(raw) or "=?" in raw or any(ch in raw for ch in "<>\\\""):
+        raise Refused(400, "Deze naam kunnen we niet gebruiken", "Gebruik alleen letters, spaties en leestekens in je voornaam.")
+    name = " ".join(raw.split())
     if len(name) > MAX_NAME:
         raise Refused(400, "Deze naam is te lang", f"Gebruik voor je voornaam hoogstens {MAX_NAME} tekens.")
-    if _unsafe(name) or "=?" in name or any(ch in name for ch in "<>\\\""):
-        raise Refused(400, "Deze naam kunnen we niet gebruiken", "Gebruik alleen letters, spaties en leestekens in je voornaam.")
     return name
 
 
