@@ -46,14 +46,16 @@ class ServiceProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> ServiceProcess:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "coachsite.subscriptions.server", "--port", str(self.port), "--poll", "0.2"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+        self.log = self.db.with_name(self.db.name + f".{self.port}.log")  # a file, so a chatty service never blocks on a pipe
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "coachsite.subscriptions.server", "--port", str(self.port), "--poll", "0.2"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"service exited: {self.proc.stderr.read().decode()}")
+                raise RuntimeError(f"service exited: {self.log.read_text(errors='replace')}")
             try:
                 if request(self.url, "GET", "/gezond")[0] == 200:
                     return self

@@ -219,3 +219,14 @@ def test_smtp_down_signups_accepted_and_outbox_drains_later(tmp_path):
             wait_for(lambda: len(recorder.messages) == 5, timeout=30)
         finally:
             controller.stop()
+
+
+def test_a_broken_database_gives_a_dutch_500_page_and_keeps_nothing(tmp_path, smtp):
+    db = tmp_path / "kapot.sqlite3"
+    with ServiceProcess(db, smtp.port) as proc:
+        with sqlite3.connect(db) as conn:
+            conn.execute("DROP TABLE outbox")  # something outside the service broke the file
+        status, _, page = request(proc.url, "POST", "/aanmelden", {"email": "pech@example.nl"})
+        assert status == 500 and "Er ging bij ons iets mis" in page and "Traceback" not in page
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT count(*) FROM subscribers").fetchone()[0] == 0  # rolled back

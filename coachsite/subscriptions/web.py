@@ -201,6 +201,12 @@ class Service:
         return response
 
 
+    async def server_error(self, request: Request, error: Exception) -> Response:
+        """Our fault (e.g. the database is locked or the disk is full): a Dutch page, nothing half-done."""
+        return self.page("bericht.html", 500, title="Er ging bij ons iets mis", paragraphs=[
+            "Je aanmelding of afmelding is niet verwerkt. Probeer het over een paar minuten opnieuw."], home=True)
+
+
 def create_app(service: Service) -> Starlette:
     s = service
 
@@ -232,6 +238,6 @@ def create_app(service: Service) -> Starlette:
         Route("/afmelden", s.unsubscribe, methods=["POST"]),
         Route("/afgemeld", s.unsubscribed),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: s.http_error})
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: s.http_error, Exception: s.server_error})
     app.state.service = s
     return app
