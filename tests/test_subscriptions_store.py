@@ -180,3 +180,9 @@ def test_import_todays_csv_with_extra_columns_quotes_and_duplicates(store, tmp_p
     assert [r.email for r in store.rows(("actief",))] == ["anna@example.nl", "zoe@example.nl", "piet@example.nl", "jan@example.nl"]
     assert store.find("jan@example.nl").name == "Jan, de Vries"
     assert status(store, "later-weg@example.nl") == "afgemeld" and status(store, "weg@example.nl") == "afgemeld"
+
+
+def test_health_is_false_when_the_database_cannot_be_opened(tmp_path):
+    (tmp_path / "map.sqlite3").mkdir()  # a folder where the file should be
+    assert Store(tmp_path / "map.sqlite3").healthy() is False
+    assert Store(tmp_path / "goed.sqlite3").healthy() is True
