@@ -46,6 +46,10 @@ PRIVACY_URL = "privacy/"
 # and unsubscribe forms post to it, and the emails' links point at it. Override with the environment.
 NEWSLETTER_SERVICE_URL = os.environ.get("NEWSLETTER_SERVICE_URL", "https://nieuwsbrief.klantgerichtwerkt.nl").rstrip("/")
 _SERVICE_ORIGIN = "/".join(NEWSLETTER_SERVICE_URL.split("/", 3)[:3])
+# The subscriber database (SQLite; git ignores data/). Keep it out of any public folder.
+NEWSLETTER_DB = os.environ.get("NEWSLETTER_DB", str(ROOT / "data" / "subscribers.sqlite3"))
+# Stored with every sign-up as the consent given; the sign-up form shows the same sentence.
+NEWSLETTER_CONSENT_TEXT = "Door je in te schrijven ga je akkoord met de privacyvoorwaarden."
 
 # No inline scripts, nothing from other hosts; forms go to this site or to the subscriber service only.
 CONTENT_SECURITY_POLICY = (
@@ -211,12 +215,6 @@ NEWSLETTER_TAG = "nieuwsbrief"
 NEWSLETTER_MAX_POSTS = 5
 # Where the sign-up form posts to: the subscriber service.
 NEWSLETTER_SIGNUP_ACTION = NEWSLETTER_SERVICE_URL + "/aanmelden"
-# The subscriber database (SQLite; git ignores data/). Keep it out of any public folder.
-NEWSLETTER_DB = os.environ.get("NEWSLETTER_DB", str(ROOT / "data" / "subscribers.sqlite3"))
-# Unsubscribed readers' data is deleted after this many days (`subscribers purge`; the privacy page says 30).
-NEWSLETTER_RETENTION_DAYS = 30
-# Stored with every sign-up as the consent given; the sign-up form shows the same sentence.
-NEWSLETTER_CONSENT_TEXT = "Door je in te schrijven ga je akkoord met de privacyvoorwaarden."
 CONTACT_EMAIL = "marieke@klantgerichtwerkt.nl"
 
 # Mail clients show no SVG: the build writes PNG copies of SVG article images at this width.

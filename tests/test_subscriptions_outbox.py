@@ -34,7 +34,7 @@ def worker_for(store: Store, port: int, clock: Clock) -> Worker:
 def test_temporary_refusal_is_retried_later_permanent_is_given_up(tmp_path):
     store, clock = Store(tmp_path / "db.sqlite3"), Clock()
     for address in ("tijdelijk@example.nl", "bestaat-niet@example.nl", "goed@example.nl"):
-        actions.signup(store, address, "", "toestemming", "", NOW, 3)
+        actions.signup(store, address, "", "toestemming", "", NOW)
     with SmtpServer() as smtp:
         smtp.handler.faults = {"tijdelijk@example.nl": ["451 4.7.1 later"], "bestaat-niet@example.nl": ["550 5.1.1 unknown"]}
         worker = worker_for(store, smtp.port, clock)
@@ -53,7 +53,7 @@ def test_temporary_refusal_is_retried_later_permanent_is_given_up(tmp_path):
 
 def test_a_link_older_than_its_validity_is_not_sent(tmp_path):
     store, clock = Store(tmp_path / "db.sqlite3"), Clock()
-    actions.signup(store, "laat@example.nl", "", "toestemming", "", NOW, 3)
+    actions.signup(store, "laat@example.nl", "", "toestemming", "", NOW)
     clock.now += 8 * 86400
     with SmtpServer() as smtp:
         worker_for(store, smtp.port, clock).deliver_due()

@@ -230,3 +230,10 @@ def test_a_broken_database_gives_a_dutch_500_page_and_keeps_nothing(tmp_path, sm
         assert status == 500 and "Er ging bij ons iets mis" in page and "Traceback" not in page
         with sqlite3.connect(db) as conn:
             assert conn.execute("SELECT count(*) FROM subscribers").fetchone()[0] == 0  # rolled back
+
+
+def test_at_most_three_confirmation_emails_per_address_per_day(service):
+    replies = [request(service.url, "POST", "/aanmelden", {"email": "vaak@example.nl"})[0] for _ in range(5)]
+    assert replies == [303] * 5  # the same answer every time
+    with sqlite3.connect(service.db) as conn:
+        assert conn.execute("SELECT count(*) FROM outbox WHERE recipient = 'vaak@example.nl'").fetchone()[0] == 3

@@ -5,44 +5,40 @@ sign-up is never stored without its email or the other way round."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 
 from .outbox import CONFIRM, enqueue
 from .store import ACTIVE, UNSUBSCRIBED, WAITING, Store, epoch, iso
 
 
-def signup(store: Store, email: str, name: str, consent: str, source: str, now: float, mails_per_day: int) -> int | None:
+def signup(store: Store, email: str, name: str, consent: str, source: str, now: float,
+           mail_allowed: Callable[[], bool] = lambda: True) -> int | None:
     """Store ``email`` as waiting (unless active) and queue a confirmation email.
 
-    Returns the outbox id, or None when no email is due: the address is already active, or it
-    had ``mails_per_day`` confirmation emails today (so the form cannot flood a mailbox). The
-    caller answers the same in every case, so nobody learns who is on the list.
+    Returns the outbox id, or None when no email is due: the address is already active, or
+    ``mail_allowed()`` says its quota of confirmation emails is used (so the form cannot flood a
+    mailbox). The caller answers the same in every case, so nobody learns who is on the list.
     """
-    stamp, day = iso(now), iso(now)[:10]
+    stamp = iso(now)
     with store.write() as conn:
-        found = conn.execute(
-            "SELECT id, status, mail_day, mails_that_day FROM subscribers WHERE email = ?", (email,)
-        ).fetchone()
+        found = conn.execute("SELECT id, status FROM subscribers WHERE email = ?", (email,)).fetchone()
         if found is None:
-            cursor = conn.execute(
+            subscriber_id = conn.execute(
                 "INSERT INTO subscribers (email, name, status, created_at, waiting_since, consent, source)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (email, name, WAITING, stamp, stamp, consent, source),
-            )
-            subscriber_id, mail_day, mails = cursor.lastrowid, None, 0
+            ).lastrowid
         else:
-            subscriber_id, status, mail_day, mails = found
+            subscriber_id, status = found
             if status == ACTIVE:
                 return None  # nothing changes: a stranger must not be able to rename an active subscriber
             since = "waiting_since" if status == WAITING else "?"  # a returning reader confirms afresh
             conn.execute(
-                f"UPDATE subscribers SET status = ?, name = ?, consent = ?, source = ?, purged_at = NULL,"
-                f" waiting_since = {since} WHERE id = ?",
+                f"UPDATE subscribers SET status = ?, name = ?, consent = ?, source = ?, waiting_since = {since} WHERE id = ?",
                 (WAITING, name, consent, source, *(() if status == WAITING else (stamp,)), subscriber_id),
             )
-        mails = mails if mail_day == day else 0
-        if mails >= mails_per_day:
+        if not mail_allowed():
             return None
-        conn.execute("UPDATE subscribers SET mail_day = ?, mails_that_day = ? WHERE id = ?", (day, mails + 1, subscriber_id))
         return enqueue(conn, subscriber_id, CONFIRM, email, name, int(now))
 
 

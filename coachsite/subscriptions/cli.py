@@ -45,7 +45,7 @@ class _Db:
     def retention(self) -> int:
         settings = self.settings_source() if self.settings_source else {}
         try:
-            return value(settings, "NEWSLETTER_RETENTION_DAYS")
+            return value(settings, "SUBSCRIBER_RETENTION_DAYS")
         except ConfigError as error:
             raise CoachError(str(error)) from error
 
@@ -131,13 +131,13 @@ def forget(db: _Db, email: str):
 
 
 @subscribers.command()
-@click.option("--days", type=click.IntRange(min=0), help="Retention in days (default: NEWSLETTER_RETENTION_DAYS, 30).")
+@click.option("--days", type=click.IntRange(min=0), help="Retention in days (default: SUBSCRIBER_RETENTION_DAYS, 30).")
 @click.pass_obj
 def purge(db: _Db, days: int | None):
-    """Delete the data of people who unsubscribed (or never confirmed) more than N days ago."""
+    """Erase the people who unsubscribed (or never confirmed) more than N days ago, as the privacy page promises."""
     days = db.retention() if days is None else days
     result = coach.purge(db.store(), days, time.time())
-    click.echo(_("Unsubscribed older than {days} days, data cleared: {count}").format(days=days, count=result.unsubscribed))
+    click.echo(_("Unsubscribed more than {days} days ago, erased: {count}").format(days=days, count=result.unsubscribed))
     click.echo(_("Unconfirmed sign-ups deleted: {count}").format(count=result.unconfirmed))
     click.echo(_("Old emails removed from the outbox: {count}").format(count=result.mails))
 

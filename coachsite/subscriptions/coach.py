@@ -70,21 +70,19 @@ def forget(store: Store, email: str) -> bool:
 
 @dataclass
 class Purged:
-    unsubscribed: int = 0  # personal data cleared; the address stays on the block list
-    unconfirmed: int = 0  # sign-ups never confirmed: deleted
+    unsubscribed: int = 0  # unsubscribed more than the retention ago: erased
+    unconfirmed: int = 0  # sign-ups never confirmed within the retention: erased
     mails: int = 0  # outbox rows older than the retention
 
 
 def purge(store: Store, days: int, now: float) -> Purged:
-    """Do what the privacy page promises: clear unsubscribed people's data after ``days`` days."""
+    """Do what the privacy page promises: erase, for good, the people who unsubscribed or never
+    confirmed more than ``days`` days ago (no block list is kept), and old outbox rows."""
     cutoff = iso(now - days * 86400)
     result = Purged()
     with store.write() as conn:
         result.unsubscribed = conn.execute(
-            "UPDATE subscribers SET name = '', consent = '', source = '', created_at = unsubscribed_at, active_since = NULL,"
-            " waiting_since = NULL, mail_day = NULL, mails_that_day = 0, purged_at = ?"
-            " WHERE status = ? AND unsubscribed_at < ? AND purged_at IS NULL",
-            (iso(now), UNSUBSCRIBED, cutoff),
+            "DELETE FROM subscribers WHERE status = ? AND unsubscribed_at < ?", (UNSUBSCRIBED, cutoff)
         ).rowcount
         result.unconfirmed = conn.execute(
             "DELETE FROM subscribers WHERE status = ? AND waiting_since < ?", (WAITING, cutoff)

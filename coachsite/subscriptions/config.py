@@ -14,7 +14,7 @@ from coachsite.site import ROOT
 DEFAULTS = {
     "NEWSLETTER_SERVICE_URL": "http://127.0.0.1:8001",
     "NEWSLETTER_DB": str(ROOT / "data" / "subscribers.sqlite3"),
-    "NEWSLETTER_RETENTION_DAYS": 30,
+    "SUBSCRIBER_RETENTION_DAYS": 30,
     "NEWSLETTER_CONFIRM_DAYS": 7,
     "NEWSLETTER_CONFIRM_MAILS_PER_DAY": 3,
     "NEWSLETTER_CLIENT_LIMIT": 10,
@@ -79,7 +79,7 @@ def service_settings(settings: Mapping, environ: Mapping[str, str] | None = None
         site_url=site,
         privacy_url=f"{site}/{settings.get('PRIVACY_URL', 'privacy/')}",
         consent_text=value(settings, "NEWSLETTER_CONSENT_TEXT", environ),
-        retention_days=value(settings, "NEWSLETTER_RETENTION_DAYS", environ),
+        retention_days=value(settings, "SUBSCRIBER_RETENTION_DAYS", environ),
         confirm_days=value(settings, "NEWSLETTER_CONFIRM_DAYS", environ),
         mails_per_day=value(settings, "NEWSLETTER_CONFIRM_MAILS_PER_DAY", environ),
         client_limit=value(settings, "NEWSLETTER_CLIENT_LIMIT", environ),

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import logging
 from email.utils import parseaddr
-import smtplib
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from coachsite.newsletter.send import PERMANENT, Mailer, SmtpSettings, classify
+from coachsite.newsletter.send import PERMANENT, TRANSIENT, Mailer, SmtpSettings, classify
 
 from .mail import confirm_bytes
 from .store import Store, iso
@@ -80,6 +79,15 @@ def claim(store: Store, now: float, limit: int = BATCH) -> list[Outgoing]:
     return sorted((Outgoing(*row) for row in rows), key=lambda o: o.id)
 
 
+def _classify(error: BaseException) -> tuple[str, int | None, str]:
+    """The newsletter's classification; anything it does not know (a lost reply after the final
+    dot, a bug) counts as "no connection": retried later, never lost."""
+    try:
+        return classify(error)
+    except Exception:  # noqa: BLE001
+        return TRANSIENT, None, str(error) or type(error).__name__
+
+
 def backoff(attempts: int, base: int) -> float:
     """1, 2, 4, 8 … times ``base`` seconds, at most six hours."""
     return min(base * 2 ** max(attempts - 1, 0), 6 * 3600)
@@ -131,7 +139,7 @@ class Worker(threading.Thread):
                 if error is None:
                     delivered.append(item)
                     continue
-                kind, code, text = classify(error)
+                kind, code, text = _classify(error)
                 self.mailer.reset()
                 if code is None:  # no connection: not this message's fault, and the rest would fail the same way
                     log.warning("confirmation emails wait: no SMTP connection (%s); next try in %s s", text, self.mail.retry_seconds)
@@ -159,7 +167,7 @@ class Worker(threading.Thread):
         data = confirm_bytes(m.sender, item.recipient, item.name, url, m.sitename, m.confirm_days)
         try:
             self.mailer.send(parseaddr(m.sender)[1], item.recipient, data)
-        except (smtplib.SMTPException, OSError) as error:
+        except Exception as error:  # noqa: BLE001 (classified below; the worker must go on)
             return error
         return None
 

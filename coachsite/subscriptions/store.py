@@ -42,10 +42,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             active_since TEXT,
             unsubscribed_at TEXT,
             consent TEXT NOT NULL DEFAULT '',
-            source TEXT NOT NULL DEFAULT '',
-            mail_day TEXT,
-            mails_that_day INTEGER NOT NULL DEFAULT 0,
-            purged_at TEXT
+            source TEXT NOT NULL DEFAULT ''
         )""",
         "CREATE INDEX subscribers_status ON subscribers (status, id)",
         """CREATE TABLE outbox (

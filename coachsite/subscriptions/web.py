@@ -26,7 +26,7 @@ from coachsite.site import ROOT
 from . import actions
 from .config import ServiceSettings
 from .forms import FORM_TYPE, Refused, clean_email, clean_name, clean_source, content_type, parse_form, read_body, read_form
-from .limits import ClientLimiter
+from .limits import AddressLimiter, ClientLimiter
 from .outbox import MailSettings, Worker
 from .store import Store
 from .tokens import ConfirmTokenError, ExpiredToken, verify_confirm_token
@@ -52,6 +52,7 @@ class Service:
         self.config, self.secret, self.sitename = config, secret, sitename
         self.store = Store(config.db)
         self.limiter = ClientLimiter(config.client_limit, config.client_window)
+        self.mail_quota = AddressLimiter(config.mails_per_day)
         self.worker = Worker(Store(config.db), mail, poll=poll) if mail else None
         self.jinja = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
         self.sources = tuple(u for u in (config.site_url, config.service_url) if u)
@@ -93,7 +94,7 @@ class Service:
             return self.refused(error)
         source = clean_source(form.get("page", "") or request.headers.get("referer", ""), self.sources)
         consent = f"{self.config.consent_text} ({self.config.privacy_url})"
-        queued = actions.signup(self.store, email, name, consent, source, time.time(), self.config.mails_per_day)
+        queued = actions.signup(self.store, email, name, consent, source, time.time(), lambda: self.mail_quota.allow(email))
         if queued and self.worker:
             self.worker.wake()
         return RedirectResponse("/controleer-je-mail", status_code=303)
