@@ -59,3 +59,27 @@ def test_a_link_older_than_its_validity_is_not_sent(tmp_path):
         worker_for(store, smtp.port, clock).deliver_due()
         assert smtp.handler.messages == []
     assert coach.stats(store).outbox_failed == 1
+
+
+def test_a_sender_refusal_keeps_every_email_waiting(tmp_path):
+    """530 at MAIL FROM (the server wants a login) would refuse every message: nothing is given up."""
+    from aiosmtpd.controller import Controller
+
+    from subscription_helpers import free_port
+
+    class RefuseSender:
+        async def handle_MAIL(self, server, session, envelope, address, mail_options):
+            return "530 5.7.0 Authentication required"
+
+    store, clock = Store(tmp_path / "db.sqlite3"), Clock()
+    for address in ("a@example.nl", "b@example.nl"):
+        actions.signup(store, address, "", "toestemming", "", NOW)
+    controller = Controller(RefuseSender(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        worker = worker_for(store, controller.port, clock)
+        assert worker.deliver_due() is False
+        worker.mailer.reset()
+    finally:
+        controller.stop()
+    assert pending(store) == 2 and coach.stats(store).outbox_failed == 0  # both wait for the next try

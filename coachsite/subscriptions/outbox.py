@@ -4,7 +4,7 @@ Why: a reader must never wait for SMTP, and a sign-up must not be lost when the 
 down. The request only inserts a row; :class:`Worker` (a thread beside the web server) claims due
 rows, sends them over one reused SMTP connection and records the outcome. A temporary refusal
 (4xx) is retried with growing pauses, at most :data:`MAX_ATTEMPTS` times; a permanent one (5xx)
-is given up. No connection at all is nobody's message's fault: the batch waits
+is given up. No connection or a refused login is nobody's message's fault: the batch waits
 ``NEWSLETTER_OUTBOX_RETRY`` seconds and tries again, for as long as the link in it is valid.
 
 A claim expires after :data:`CLAIM_SECONDS`, so a row claimed by a process that was killed is
@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from coachsite.newsletter.send import PERMANENT, TRANSIENT, Mailer, SmtpSettings, classify
+from coachsite.newsletter.send import FATAL, PERMANENT, TRANSIENT, Mailer, SmtpSettings, classify
 
 from .mail import confirm_bytes
 from .store import Store, iso
@@ -141,8 +141,9 @@ class Worker(threading.Thread):
                     continue
                 kind, code, text = _classify(error)
                 self.mailer.reset()
-                if code is None:  # no connection: not this message's fault, and the rest would fail the same way
-                    log.warning("confirmation emails wait: no SMTP connection (%s); next try in %s s", text, self.mail.retry_seconds)
+                if code is None or kind == FATAL:  # no connection, login refused: not this message's fault,
+                    # and the rest of the batch would fail the same way; wait, never give up on them
+                    log.warning("confirmation emails wait: %s; next try in %s s", text, self.mail.retry_seconds)
                     self._release(batch[position:], delay=self.mail.retry_seconds, error=text)
                     break
                 if kind == PERMANENT or item.attempts + 1 >= MAX_ATTEMPTS:
