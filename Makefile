@@ -6,12 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+LIST_PORT ?= 8001
 DATE ?=
 N ?= 1000
 N_LARGE ?= 10000
 
 .DEFAULT_GOAL := help
-.PHONY: help install html check post serve publish deploy test browser-deps newsletter bench clean
+.PHONY: help install html check post serve publish deploy test browser-deps newsletter bench clean listserver
 
 help: ## Show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,7 +35,7 @@ post: $(STAMP) ## Start a draft: make post TITLE="Mijn tip" CATEGORY="Klantbelev
 	$(BIN)/python scripts/new_post.py --title "$(TITLE)" --category "$(CATEGORY)"
 
 serve: $(STAMP) ## Build, serve on http://localhost:$(PORT) and rebuild + reload on every change
-	$(BIN)/python scripts/serve.py --port $(PORT)
+	NEWSLETTER_SERVICE_URL=$${NEWSLETTER_SERVICE_URL:-http://127.0.0.1:$(LIST_PORT)} $(BIN)/python scripts/serve.py --port $(PORT)
 
 publish: $(STAMP) ## Production build into publish/ (PUBLISH_DIR; SITEURL from the settings or the environment)
 	$(BIN)/python scripts/publish.py build
@@ -63,3 +64,9 @@ newsletter: $(STAMP) ## Build the newsletter issue for DATE=YYYY-MM-DD (default:
 
 bench: $(STAMP) browser-deps ## Benchmarks vs baselines (N=1000 articles; N_LARGE=10000 for search); writes bench/RESULTS.md
 	$(BIN)/python bench/run.py --n $(N) --n-large $(N_LARGE)
+
+# Development only: without NEWSLETTER_UNSUBSCRIBE_SECRET a throw-away secret is used; the VPS gets a real one (deploy/).
+listserver: $(STAMP) ## Run the subscriber service on http://127.0.0.1:$(LIST_PORT) (sign-up, confirm, unsubscribe)
+	NEWSLETTER_SERVICE_URL=$${NEWSLETTER_SERVICE_URL:-http://127.0.0.1:$(LIST_PORT)} \
+	NEWSLETTER_UNSUBSCRIBE_SECRET=$${NEWSLETTER_UNSUBSCRIBE_SECRET:-alleen-voor-ontwikkeling-niet-op-de-server} \
+	$(BIN)/python -m coachsite.subscriptions.server --port $(LIST_PORT)

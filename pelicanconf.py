@@ -43,10 +43,19 @@ MENU_PAGES = ["over", "nieuwsbrief", "contact"]
 FOOTER_PAGES = ["over", "nieuwsbrief", "contact", "privacy"]
 PRIVACY_URL = "privacy/"
 
-# No inline scripts, nothing from other hosts.
+# The subscriber service (coachsite/subscriptions, `make listserver`): its public base URL. The sign-up
+# and unsubscribe forms post to it, and the emails' links point at it. Override with the environment.
+NEWSLETTER_SERVICE_URL = os.environ.get("NEWSLETTER_SERVICE_URL", "https://nieuwsbrief.klantgerichtwerkt.nl").rstrip("/")
+_SERVICE_ORIGIN = "/".join(NEWSLETTER_SERVICE_URL.split("/", 3)[:3])
+# The subscriber database (SQLite; git ignores data/). Keep it out of any public folder.
+NEWSLETTER_DB = os.environ.get("NEWSLETTER_DB", str(ROOT / "data" / "subscribers.sqlite3"))
+# Stored with every sign-up as the consent given; the sign-up form shows the same sentence.
+NEWSLETTER_CONSENT_TEXT = "Door je in te schrijven ga je akkoord met de privacyvoorwaarden."
+
+# No inline scripts, nothing from other hosts; forms go to this site or to the subscriber service only.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self' https:; base-uri 'self'; object-src 'none'"
+    f"connect-src 'self'; form-action 'self' {_SERVICE_ORIGIN}; base-uri 'self'; object-src 'none'"
 )
 # Set by `make serve` (scripts/serve.py): pages then load /livereload.js to reload on rebuild.
 LIVERELOAD_PORT = os.environ.get("LIVERELOAD_PORT")
@@ -210,8 +219,8 @@ NEWSLETTER_TAG = "nieuwsbrief"
 # Internal tags: they select posts (the newsletter) but readers never see them on pages, feeds or search.
 HIDDEN_TAGS = [NEWSLETTER_TAG]
 NEWSLETTER_MAX_POSTS = 5
-# Where the sign-up form posts to: your mailing provider's subscribe URL.
-NEWSLETTER_SIGNUP_ACTION = "https://nieuwsbrief.klantgerichtwerkt.nl/aanmelden"
+# Where the sign-up form posts to: the subscriber service.
+NEWSLETTER_SIGNUP_ACTION = NEWSLETTER_SERVICE_URL + "/aanmelden"
 CONTACT_EMAIL = os.environ.get("BUSINESS_EMAIL", "marieke@klantgerichtwerkt.nl")
 
 # --- Business details (art. 3:15d BW) and privacy ------------------------------------
@@ -251,11 +260,11 @@ NEWSLETTER_SMTP_HOST = "smtp.klantgerichtwerkt.nl"  # your mail provider's SMTP 
 NEWSLETTER_SMTP_PORT = 587
 NEWSLETTER_SMTP_USER = "nieuwsbrief@klantgerichtwerkt.nl"  # login only when NEWSLETTER_SMTP_PASSWORD is set
 NEWSLETTER_SMTP_SECURITY = "starttls"  # none, starttls (usually port 587) or tls (usually port 465)
-# The footer link: a confirmation page on this site ({token} is filled in per subscriber).
-NEWSLETTER_UNSUBSCRIBE_URL = PUBLIC_SITEURL + "/afmelden/?token={token}"
-# Where unsubscribe requests are POSTed: the confirmation page's form and mail providers' one-click
-# button (List-Unsubscribe). Your mailing provider's endpoint; a static site cannot receive a POST.
-NEWSLETTER_UNSUBSCRIBE_ACTION = "https://nieuwsbrief.klantgerichtwerkt.nl/afmelden"
+# The footer link: the service's confirmation page with one button ({token} is filled in per subscriber).
+NEWSLETTER_UNSUBSCRIBE_URL = NEWSLETTER_SERVICE_URL + "/afmelden?token={token}"
+# Where unsubscribe requests are POSTed: the confirmation pages' forms and mail providers' one-click
+# button (List-Unsubscribe, RFC 8058): the subscriber service.
+NEWSLETTER_UNSUBSCRIBE_ACTION = NEWSLETTER_SERVICE_URL + "/afmelden"
 NEWSLETTER_UNSUBSCRIBE_MAILTO = "afmelden@klantgerichtwerkt.nl"  # List-Unsubscribe by e-mail
 
 # --- The unattended month (`newsletter.py auto`, `make publish`, `make deploy`) ------------
@@ -263,7 +272,7 @@ NEWSLETTER_UNSUBSCRIBE_MAILTO = "afmelden@klantgerichtwerkt.nl"  # List-Unsubscr
 NEWSLETTER_TEST_TO = CONTACT_EMAIL  # test copies (`send --test-copy`), reminders, reports; comma-separated
 NEWSLETTER_TEST_DAYS_BEFORE = 2  # the test copy: Monday before the last Wednesday
 NEWSLETTER_REMINDER_DAYS_BEFORE = 7  # "no post tagged yet" reminder
-NEWSLETTER_SUBSCRIBERS = ""  # the list auto sends to: a CSV path (keep it outside this folder)
+NEWSLETTER_SUBSCRIBERS = ""  # the list auto sends to: empty = the subscriber database (NEWSLETTER_DB), or a CSV path
 DEPLOY_RSYNC_TARGET = ""  # user@host:/var/www/site/ or a local folder
 PUBLISH_DIR = "publish"  # the production build (never output/, which `make serve` uses)
 

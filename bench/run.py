@@ -4,7 +4,8 @@
 2. rebuild after editing one article vs our full build;
 3. search: index size, bytes for the first query, p95 latency in headless Chromium (N and N_LARGE);
 4. newsletter: building one issue from the N-article site, and the email's size;
-5. sending to a local aiosmtpd: messages per second and peak memory for SUBSCRIBERS subscribers.
+5. sending to a local aiosmtpd: messages per second and peak memory for SUBSCRIBERS subscribers;
+6. the subscriber service: sign-ups per second sustained for ``--signup-seconds`` (SMTP up and down).
 
 Times are medians of ``--repeat`` runs. Results go to stdout and to ``bench/RESULTS.md``.
 No figure here is asserted by the test suite; ``tests/test_bench_smoke.py`` only runs it small.
@@ -108,11 +109,18 @@ def bench_send(subscribers: int) -> dict | None:
     return measure_send(subscribers)
 
 
+def bench_signup(seconds: float) -> dict:
+    from signup_bench import measure_signup  # noqa: PLC0415
+
+    return measure_signup(seconds)
+
+
 def ratio(value: float, base: float) -> str:
     return f"{value / base:.2f}×" if base else "n/a"
 
 
-def report(n: int, n_large: int, builds: dict, search: dict, search_large: dict | None, letter: dict, send: dict | None) -> str:
+def report(n: int, n_large: int, builds: dict, search: dict, search_large: dict | None, letter: dict, send: dict | None,
+           signup: dict | None = None) -> str:
     kb = lambda b: f"{b / 1024:.1f} KB"  # noqa: E731
     rows = [
         ("Full build vs bare Pelican", f"{builds['full']:.2f} s vs {builds['bare']:.2f} s", ratio(builds["full"], builds["bare"]), "≤ 1.2×"),
@@ -138,6 +146,10 @@ def report(n: int, n_large: int, builds: dict, search: dict, search_large: dict 
             (f"Send to local aiosmtpd, {send['subscribers']} subscribers", f"{send['per_second']:.0f} msg/s", ratio(send["per_second"], 500) + " of goal", "≥ 500 msg/s"),
             ("Send peak memory (RSS of the send process)", f"{send['peak_mb']:.1f} MB", ratio(send["peak_mb"], 100) + " of goal", "≤ 100 MB"),
         ]
+    if signup:
+        from signup_bench import rows as signup_rows  # noqa: PLC0415
+
+        rows += signup_rows(signup)
     lines = [
         f"Measured {dt.datetime.now().astimezone().isoformat(timespec='minutes')} on {machine()}",
         "",
@@ -152,8 +164,9 @@ def report(n: int, n_large: int, builds: dict, search: dict, search_large: dict 
 @click.option("--n-large", default=10000, show_default=True, help="Articles for the large search run (0 skips it).")
 @click.option("--repeat", default=3, show_default=True, help="Runs per timing; the median is reported.")
 @click.option("--subscribers", default=10000, show_default=True, help="Subscribers for the send benchmark (0 skips it).")
+@click.option("--signup-seconds", default=30.0, show_default=True, help="Seconds of sustained sign-ups for the subscriber service (0 skips it).")
 @click.option("--results", type=click.Path(dir_okay=False, path_type=Path), default=ROOT / "bench" / "RESULTS.md", show_default="bench/RESULTS.md", help="Markdown file the table is written into.")
-def main(n: int, n_large: int, repeat: int, subscribers: int, results: Path) -> None:
+def main(n: int, n_large: int, repeat: int, subscribers: int, signup_seconds: float, results: Path) -> None:
     """Run every benchmark and print the table."""
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
@@ -171,7 +184,10 @@ def main(n: int, n_large: int, repeat: int, subscribers: int, results: Path) -> 
             our_build(large, work / "large-out", cold=False)
             search_large = measure_search(work / "large-out")
         send = bench_send(subscribers) if subscribers else None
-    table = report(n, n_large, builds, search, search_large, letter, send)
+        if signup_seconds:
+            click.echo(f"Subscriber service: {signup_seconds:.0f} s of sign-ups, SMTP up and down…", err=True)
+        signup = bench_signup(signup_seconds) if signup_seconds else None
+    table = report(n, n_large, builds, search, search_large, letter, send, signup)
     click.echo(table)
     write_results(results, table)
 

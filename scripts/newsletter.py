@@ -142,7 +142,7 @@ def list_(obj: Context):
 @click.option(
     "--subscribers",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Subscriber list: CSV with a header row and at least the columns email,name,status.",
+    help="Subscriber list as a CSV file (columns email,name,status); without it: the subscriber database (NEWSLETTER_DB).",
 )
 @click.option(
     "--dry-run",
@@ -174,20 +174,20 @@ def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, t
     from coachsite.newsletter import sendreport
     from coachsite.newsletter.send import SendError, send_issue, send_settings, send_test_copy
     from coachsite.newsletter.sendlog import SendLogError
-    from coachsite.newsletter.subscribers import CsvRecipients, SubscriberError
+    from coachsite.newsletter.subscribers import SubscriberError
+    from coachsite.subscriptions.recipients import recipient_source
 
     folder = archive.issue_folder(obj.root, date)
     testing = bool(test_to or test_copy)
-    if not testing and subscribers is None:
-        fail(_("give --subscribers FILE (or --test ADDRESS for a test copy)"))
     progress, bar = _progress_bar()
+    source = None
     try:
         try:
             config = send_settings(obj.settings)
             if testing:
                 summary = send_test_copy(folder, list(test_to) or list(config.test_to), config)
             else:
-                source = CsvRecipients(subscribers)
+                source = recipient_source(subscribers, obj.settings)
                 summary = send_issue(folder, source, config, dry_run=dry_run, resend_uncertain=resend_uncertain,
                                      limit=limit, rate=rate, progress=progress)
         finally:
@@ -195,7 +195,7 @@ def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, t
                 bar[0].__exit__(None, None, None)
     except SendError as error:
         if error.summary is not None:
-            sendreport.summary(error.summary, str(subscribers), dry_run)
+            sendreport.summary(error.summary, source.describe() if source else str(subscribers), dry_run)
         fail(str(error))
     except (SubscriberError, SendLogError) as error:
         fail(str(error))
@@ -211,7 +211,7 @@ def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, t
         ).format(date=date.isoformat(), finished=marker.get("finished_at", "?")[:16], sent=marker.get("sent", "?"),
                  source=marker.get("subscribers_file", "?")))
         return
-    sendreport.summary(summary, str(subscribers), dry_run)
+    sendreport.summary(summary, source.describe() if source else str(subscribers), dry_run)
     if summary.marked_sent:
         click.secho(_("Done: every active subscriber has the issue; recorded in {path}.").format(
             path=folder / archive.SENT_FILE), fg="green")
@@ -306,6 +306,10 @@ from coachsite.month.cli import COMMANDS as MONTH_COMMANDS  # noqa: E402  (auto,
 for command in MONTH_COMMANDS:
     cli.add_command(command)
 
+
+from coachsite.subscriptions.cli import subscribers  # noqa: E402  (the subscriber database)
+
+cli.add_command(subscribers)
 
 if __name__ == "__main__":
     cli()

@@ -41,11 +41,11 @@ def test_bench_runs_small_and_writes_results(tmp_path):
     results = tmp_path / "RESULTS.md"
     results.write_text("# Notes kept\n\n<!-- bench:start -->\nold\n<!-- bench:end -->\n\nMore notes.\n", encoding="utf-8")
     outcome = CliRunner().invoke(
-        main, ["--n", "20", "--n-large", "0", "--repeat", "1", "--subscribers", "50", "--results", str(results)]
+        main, ["--n", "20", "--n-large", "0", "--repeat", "1", "--subscribers", "50", "--signup-seconds", "1", "--results", str(results)]
     )
     assert outcome.exit_code == 0, outcome.output
     text = results.read_text(encoding="utf-8")
     assert text.startswith("# Notes kept") and text.rstrip().endswith("More notes.")
     assert "old" not in text
-    for figure in ("Full build vs bare Pelican", "Rebuild after editing one article", "First query bytes", "Query latency p95", "Newsletter issue from 20 articles"):
+    for figure in ("Full build vs bare Pelican", "Rebuild after editing one article", "First query bytes", "Query latency p95", "Newsletter issue from 20 articles", "Sign-ups sustained"):
         assert figure in text

@@ -117,7 +117,7 @@ def test_greeting_without_name_is_hallo(newsletter):
 def test_personal_unsubscribe_link_in_both_parts_and_list_unsubscribe_headers(newsletter, settings):
     _, msg = roundtrip(newsletter, Subscriber(2, "Anna@example.nl", "Anna"))
     text, html = (part.get_content() for part in msg.iter_parts())
-    page = settings["PUBLIC_SITEURL"] + "/afmelden/?token="
+    page = settings["NEWSLETTER_SERVICE_URL"] + "/afmelden?token="  # the subscriber service
     token = text.split(page, 1)[1].split()[0]
     assert verify_token(token, SECRET.encode()) == "anna@example.nl"
     assert f'href="{page}{token}"' in html
@@ -211,7 +211,7 @@ def test_settings_come_from_pelicanconf(settings):
     assert config.smtp.port == settings["NEWSLETTER_SMTP_PORT"]
     assert config.smtp.security == settings["NEWSLETTER_SMTP_SECURITY"]
     assert config.smtp.user == settings["NEWSLETTER_SMTP_USER"] and config.smtp.password == "pw"
-    assert config.unsubscribe_url == settings["PUBLIC_SITEURL"] + "/afmelden/?token={token}"
+    assert config.unsubscribe_url == settings["NEWSLETTER_SERVICE_URL"] + "/afmelden?token={token}"
     assert config.secret == SECRET.encode()
 
 

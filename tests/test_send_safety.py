@@ -226,7 +226,7 @@ def test_test_copy_goes_only_to_the_coach_and_is_never_logged(smtp, settings, is
     (msg,) = smtp.handler.received("marieke@example.nl")
     assert msg["Subject"] == "[TEST] " + SUBJECT
     assert "Beste Marieke," in msg.get_body(("plain",)).get_content()
-    assert "/afmelden/?token=" in msg.get_body(("plain",)).get_content()
+    assert "/afmelden?token=" in msg.get_body(("plain",)).get_content()
     assert not (issue_root / DATE / LOG_FILE).exists()
 
     real = send(issue_root, subscribers, config)  # the test copy counted for nobody

@@ -4,8 +4,8 @@ Why: the sending work (issue #12: ``send_test_copy``, recipient sources, ``Summa
 and the subscription service (issue #11: ``DatabaseRecipients``) are being built in parallel. The
 month only calls the four functions below; when those land, change this module and nothing else:
 
-- :func:`list_source`: ``NEWSLETTER_SUBSCRIBERS`` (a CSV path today) -> what ``send_issue`` takes.
-  Later: ``DatabaseRecipients(db_path)`` when the setting is empty or names the database.
+- :func:`list_source`: ``NEWSLETTER_SUBSCRIBERS`` (a CSV path) -> what ``send_issue`` takes;
+  the subscriber database (``NEWSLETTER_DB``) when the setting is empty.
 - :func:`send_to_list`: today's ``send_issue(folder, csv_path, config)``; ``uncertain`` is read
   from the summary when it has it.
 - :func:`send_test_copy`: ``coachsite.newsletter.send.send_test_copy`` when it exists (it does on
@@ -28,7 +28,7 @@ from coachsite.i18n import _
 from coachsite.newsletter import archive
 from coachsite.newsletter.message import to_bytes
 from coachsite.newsletter.send import Mailer, SendError, SendSettings, SmtpSettings, newsletter_for, send_issue
-from coachsite.newsletter.subscribers import Subscriber
+from coachsite.newsletter.subscribers import FATAL, Subscriber
 
 TEST_PREFIX = "[TEST] "
 
@@ -44,16 +44,24 @@ class ListResult:
     complete: bool = False
 
 
-def list_source(subscribers: str) -> Path:
-    """The recipient source ``send_issue`` takes, from the NEWSLETTER_SUBSCRIBERS setting."""
-    if not subscribers:
-        raise SendError(_("NEWSLETTER_SUBSCRIBERS is not set: the path of the subscriber list (CSV)"))
-    return Path(subscribers).expanduser()
+def list_source(subscribers: str, settings: dict | None = None, environ=None):
+    """The recipient source ``send_issue`` takes: the CSV in NEWSLETTER_SUBSCRIBERS, else the database."""
+    from coachsite.subscriptions.recipients import recipient_source
+
+    return recipient_source(subscribers or None, settings or {}, environ)
 
 
-def send_to_list(folder: Path, subscribers: str, config: SendSettings, *, now: dt.datetime, **options) -> ListResult:
+def check_list(subscribers: str, settings: dict | None = None, environ=None) -> None:
+    """Stop the day before the upload when the list cannot be sent to (missing, empty, broken)."""
+    fatal = [p.message for p in list_source(subscribers, settings, environ).problems() if p.kind == FATAL]
+    if fatal:
+        raise SendError("; ".join(fatal[:3]))
+
+
+def send_to_list(folder: Path, subscribers: str, config: SendSettings, *, now: dt.datetime,
+                 settings: dict | None = None, environ=None, **options) -> ListResult:
     """``options`` go to ``send_issue`` as they are (tests pass ``sleep``)."""
-    summary = send_issue(folder, list_source(subscribers), config, now=lambda: now, **options)
+    summary = send_issue(folder, list_source(subscribers, settings, environ), config, now=lambda: now, **options)
     if summary.already_marked is not None:
         return ListResult(sent=0, already_sent=int(summary.already_marked.get("sent", 0)), complete=True)
     return ListResult(

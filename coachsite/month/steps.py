@@ -146,7 +146,7 @@ def publish_and_check(run: Run, issue: archive.IssueRecord, state: MonthState, o
 def send_day(run: Run, date: dt.date, state: MonthState, outcome) -> None:
     # Settings first: a missing secret, list or coach address must stop the day before the upload.
     config = _do(_("send to the list"), send_settings, run.settings, run.environ)
-    _do(_("send to the list"), mailer.list_source, run.month.subscribers)
+    _do(_("send to the list"), mailer.check_list, run.month.subscribers, run.settings, run.environ)
     if not run.month.test_to:
         raise StepFailed(_("send to the list"), _("NEWSLETTER_TEST_TO is not set: the coach's address for test copies and reports"))
     issue = _ensure_built(run, date, state, outcome)
@@ -154,7 +154,8 @@ def send_day(run: Run, date: dt.date, state: MonthState, outcome) -> None:
     state.send_started = state.send_started or run.stamp()
     save_state(run.root, date, state)  # on disk before the first email: a killed run is continued later
     try:
-        result = mailer.send_to_list(issue.folder, run.month.subscribers, config, now=run.now, **run.send_options)
+        result = mailer.send_to_list(issue.folder, run.month.subscribers, config, now=run.now,
+                                     settings=run.settings, environ=run.environ, **run.send_options)
     except PROBLEMS as error:
         summary = getattr(error, "summary", None)
         if summary is not None and summary.sent:
