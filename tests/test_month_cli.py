@@ -34,6 +34,7 @@ def test_a_quiet_day_does_nothing_and_writes_nothing(root):
 
 
 def test_a_failed_issue_day_exits_non_zero_and_mails_the_coach(root, smtp, tmp_path):
+    (tmp_path / "abonnees.csv").write_text("email,name,status\nanna@example.nl,Anna,actief\n", encoding="utf-8")
     env = {
         **smtp.env(), "NEWSLETTER_TEST_TO": COACH, "PUBLISH_DIR": str(tmp_path / "publish"), "DEPLOY_RSYNC_TARGET": "",
         "NEWSLETTER_SUBSCRIBERS": str(tmp_path / "abonnees.csv"),

@@ -175,10 +175,12 @@ def test_send_test_copy_to_given_addresses_or_the_setting(smtp, env, issue_root,
     assert result.exit_code == 1 and "geen adres voor de testversie" in result.output
 
 
-def test_send_without_subscribers_or_test_is_a_clear_error(env, issue_root):
-    result = run(issue_root, "send", "--date", DATE, env=env)
+def test_send_without_subscribers_reads_the_database_and_refuses_a_missing_one(env, issue_root, tmp_path):
+    database = tmp_path / "geen" / "abonnees.sqlite3"
+    result = run(issue_root, "send", "--date", DATE, env={**env, "NEWSLETTER_DB": str(database)})
     assert result.exit_code == 1
-    assert "Fout: geef --subscribers BESTAND (of --test ADRES voor een testversie)" in result.output
+    assert f"{database}: hier staat geen abonneedatabase" in result.output
+    assert not database.exists() and not list((issue_root / DATE).glob("send-log*"))
 
 
 @pytest.mark.parametrize("command", ["send", "unsubscribe"])

@@ -6,6 +6,7 @@ NEWSLETTER_DB from the settings (or the environment), or ``--db``.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -13,7 +14,9 @@ from pathlib import Path
 import click
 
 from coachsite.clitools import CoachError
+from coachsite.dates import AMSTERDAM
 from coachsite.i18n import _
+from coachsite.newsletter.retention import forget_in_send_logs, purge_send_logs
 
 from . import coach
 from .config import ConfigError, value
@@ -23,8 +26,9 @@ STATUS_CHOICE = click.Choice(STATUSES)
 
 
 class _Db:
-    def __init__(self, path: Path | None, settings_source):
+    def __init__(self, path: Path | None, settings_source, issues_root: Path | None = None):
         self.path, self.settings_source, self._store = path, settings_source, None
+        self.issues_root = issues_root  # newsletters/: the send logs name recipients too
 
     def store(self) -> Store:
         if self._store is None:
@@ -57,7 +61,7 @@ def subscribers(ctx: click.Context, db: Path | None):
     """The subscriber list in the database: list, stats, add, remove, import, export, forget, purge."""
     parent = ctx.obj
     source = (lambda: parent.settings) if parent is not None and hasattr(parent, "settings") else None
-    ctx.obj = _Db(db, source)
+    ctx.obj = _Db(db, source, getattr(parent, "root", None))
 
 
 def _status_label(status: str) -> str:
@@ -125,9 +129,12 @@ def remove(db: _Db, email: str):
 @click.pass_obj
 def forget(db: _Db, email: str):
     """Erase a person completely (their right under the GDPR): the row and queued emails."""
-    if not coach.forget(db.store(), email):
+    in_logs = forget_in_send_logs(db.issues_root, email) if db.issues_root else 0
+    if not coach.forget(db.store(), email) and not in_logs:
         raise CoachError(_("{email} is not in the database").format(email=email))
     click.echo(_("{email} erased").format(email=email))
+    if in_logs:
+        click.echo(_("Lines about {email} removed from the send logs: {count}").format(email=email, count=in_logs))
 
 
 @subscribers.command()
@@ -140,6 +147,9 @@ def purge(db: _Db, days: int | None):
     click.echo(_("Unsubscribed more than {days} days ago, erased: {count}").format(days=days, count=result.unsubscribed))
     click.echo(_("Unconfirmed sign-ups deleted: {count}").format(count=result.unconfirmed))
     click.echo(_("Old emails removed from the outbox: {count}").format(count=result.mails))
+    if db.issues_root:
+        logs = purge_send_logs(db.issues_root, days, dt.datetime.now(tz=AMSTERDAM))
+        click.echo(_("Send logs of issues sent more than {days} days ago, deleted: {count}").format(days=days, count=logs.logs))
 
 
 @subscribers.command(name="import")

@@ -1,0 +1,66 @@
+"""The privacy page's promises about the send logs: deleted after the retention, and ``forget`` at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from click.testing import CliRunner
+
+from coachsite.dates import AMSTERDAM
+from coachsite.newsletter.retention import forget_in_send_logs, purge_send_logs
+
+NOW = dt.datetime(2026, 11, 25, 12, tzinfo=AMSTERDAM)
+
+
+def _issue(root, date: str, sent_days_ago: int | None, emails=("anna@example.nl", "piet@example.nl")):
+    folder = root / date
+    (folder / "dry-run").mkdir(parents=True)
+    lines = [{"event": "started", "hash": "x"}]
+    for email in emails:
+        lines += [{"event": "sending", "email": email}, {"event": "sent", "email": email}]
+    (folder / "send-log.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    (folder / "dry-run" / "1.eml").write_text(f"To: {emails[0]}\n\nHallo", encoding="utf-8")
+    if sent_days_ago is not None:
+        finished = (NOW - dt.timedelta(days=sent_days_ago)).isoformat()
+        (folder / "sent.json").write_text(json.dumps({"finished_at": finished, "sent": len(emails)}), encoding="utf-8")
+    return folder
+
+
+def test_purge_deletes_logs_of_issues_sent_longer_ago_than_the_retention(tmp_path):
+    old = _issue(tmp_path, "2026-09-30", sent_days_ago=56)
+    recent = _issue(tmp_path, "2026-10-28", sent_days_ago=28)
+    sending = _issue(tmp_path, "2026-11-25", sent_days_ago=None)  # a send in progress keeps its log
+    result = purge_send_logs(tmp_path, 30, NOW)
+    assert (result.logs, result.dry_runs) == (1, 1)
+    assert not (old / "send-log.jsonl").exists() and not (old / "dry-run").exists() and (old / "sent.json").exists()
+    assert (recent / "send-log.jsonl").exists() and (sending / "send-log.jsonl").exists()
+
+
+def test_forget_removes_one_address_from_every_log_and_dry_run(tmp_path):
+    first = _issue(tmp_path, "2026-09-30", sent_days_ago=5)
+    second = _issue(tmp_path, "2026-10-28", sent_days_ago=None)
+    assert forget_in_send_logs(tmp_path, "ANNA@example.nl") == 4
+    for folder in (first, second):
+        text = (folder / "send-log.jsonl").read_text(encoding="utf-8")
+        assert "anna@" not in text and text.count("piet@example.nl") == 2 and '"started"' in text
+        assert not (folder / "dry-run" / "1.eml").exists()
+    assert forget_in_send_logs(tmp_path, "anna@example.nl") == 0
+
+
+def test_cli_forget_and_purge_reach_the_issue_folders(tmp_path):
+    from scripts.newsletter import cli
+
+    root = tmp_path / "newsletters"
+    _issue(root, "2026-09-30", sent_days_ago=400)
+    recent = _issue(root, "2026-10-28", sent_days_ago=2)
+    db = ["--db", str(tmp_path / "abonnees.sqlite3")]
+    runner = CliRunner()
+    forgot = runner.invoke(cli, ["--root", str(root), "subscribers", *db, "forget", "piet@example.nl"])
+    assert forgot.exit_code == 0, forgot.output
+    assert "Regels over piet@example.nl uit de verzendlogboeken gehaald: 4" in forgot.output
+    assert "piet@" not in (recent / "send-log.jsonl").read_text(encoding="utf-8")
+    purged = runner.invoke(cli, ["--root", str(root), "subscribers", *db, "purge", "--days", "30"])
+    assert purged.exit_code == 0, purged.output
+    assert "meer dan 30 dagen geleden zijn verstuurd, verwijderd: 1" in purged.output
+    assert not (root / "2026-09-30" / "send-log.jsonl").exists() and (recent / "send-log.jsonl").exists()
