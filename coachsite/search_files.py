@@ -1,0 +1,155 @@
+"""The files of the static search index, in one folder named by their content hash.
+
+Why a hash: article numbers are positions in one build. A page of build N names the folder
+``zoeken/<hash>/`` of build N, so a CDN or a half-finished upload can never mix posting files of
+one build with article files of another, and every file may be cached for a year (``immutable``).
+A page left open across a deploy finds its folder gone and says so, instead of showing wrong
+articles.
+
+Small files by design (a query downloads only what it needs, whatever the size of the site):
+
+- ``p/<shard>.json``: per stem, its forms (for highlighting) and ``[gap, score × 100, …]``;
+- ``w/<shard>.json``: the typo vocabulary, ``{word: [articles, stem]}``, sharded by length and
+  first letter, so a typo fetches three small files;
+- ``c/<shard>.json``: known Dutch words for splitting compound query words, keyed by their first
+  two letters (``h``) and last three letters (``t``): every head of a word shares its start and
+  every tail its end, so a split needs two files;
+- ``d/<id>.json``: what one result shows; ``f/<name>.json``: articles per filter value;
+- ``t.json``: the term groups (synonyms and thesaurus, stemmed) and the stop words.
+
+Shards are chosen by FNV-1a of a key modulo a count that grows with the site (``search-index.js``
+computes the same hash); the counts are written into the search page with the folder name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from pathlib import Path
+
+from coachsite.search import MAX_WORD, STOPWORDS, TermGroup
+from coachsite.search_index import Document, Stems, score_documents
+
+DICTIONARY = Path(__file__).resolve().parent / "data" / "woorden-nl.txt"
+SEARCH_DIR = "zoeken"
+SHARD_BYTES = {"p": 12_000, "w": 8_000, "c": 16_000}  # raw JSON per shard, before gzip
+TYPO_MIN = 5  # shorter query words are not corrected; candidates are one letter shorter
+PART_MIN = 3
+
+
+def shard(key: str, count: int) -> int:
+    """FNV-1a (32 bit) of ``key`` modulo ``count``: the same function as ``shard`` in search-index.js."""
+    value = 0x811C9DC5
+    for char in key:
+        value = ((value ^ ord(char)) * 0x01000193) & 0xFFFFFFFF
+    return value % count
+
+
+def _json(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _sharded(prefix: str, entries: dict[str, tuple[str, object]], files: dict[str, bytes]) -> int:
+    """``entries``: name -> (shard key, value). Writes ``prefix/<n>.json`` files; returns the count."""
+    total = sum(len(name) + len(_json(value)) + 4 for name, (_, value) in entries.items())
+    count = max(1, math.ceil(total / SHARD_BYTES[prefix]))
+    shards: list[dict] = [{} for _ in range(count)]
+    for name in sorted(entries):
+        key, value = entries[name]
+        shards[shard(key, count)][name] = value
+    for number, content in enumerate(shards):
+        files[f"{prefix}/{number}.json"] = _json(content)
+    return count
+
+
+def _delta(ids: list[int]) -> list[int]:
+    """Sorted ids as gaps: small numbers are fewer bytes, before and after gzip."""
+    return [b - a for a, b in zip([0] + ids, ids)]
+
+
+def dictionary_words() -> set[str]:
+    lines = DICTIONARY.read_text(encoding="utf-8").splitlines()
+    return {line for line in lines if line and not line.startswith("#")}
+
+
+def compound_entries(words: set[str]) -> dict[str, tuple[str, object]]:
+    heads: dict[str, list[str]] = {}
+    tails: dict[str, list[str]] = {}
+    for word in words:
+        if PART_MIN <= len(word) <= 20:
+            heads.setdefault("h" + word[:2], []).append(word)
+            tails.setdefault("t" + word[-3:], []).append(word)
+    return {key: (key, sorted(found)) for key, found in {**heads, **tails}.items()}
+
+
+def stemmed_groups(groups: list[TermGroup], stems: Stems, known: set[str]) -> list[list[list[str]]]:
+    """Groups as stemmed phrases; only groups of which some phrase can match an article."""
+    def stem_phrase(phrase: str) -> str:
+        return " ".join(stems(word) for word in phrase.split())
+
+    def findable(phrase: str) -> bool:
+        content = [s for w, s in zip(phrase.split(), stem_phrase(phrase).split()) if w not in STOPWORDS]
+        return bool(content) and all(s in known for s in content)
+
+    kept = []
+    for group in groups:
+        if any(findable(p) for p in group.phrases()):
+            kept.append([sorted({stem_phrase(p) for p in group.equivalent}), sorted({stem_phrase(p) for p in group.related})])
+    return kept
+
+
+def index_files(docs: list[Document], groups: list[TermGroup]) -> tuple[dict[str, bytes], dict]:
+    """Every file of the index (relative path -> bytes) and what the search page must know."""
+    stems = Stems()
+    postings, forms, vocabulary = score_documents(docs, stems)
+    files: dict[str, bytes] = {}
+    entries = {}
+    for stem, scores in postings.items():
+        ids = sorted(scores)
+        pairs = [x for gap, doc_id in zip(_delta(ids), ids) for x in (gap, max(1, round(scores[doc_id] * 100)))]
+        entries[stem] = (stem, {"f": sorted(forms[stem]), "p": pairs})
+    shards = {"p": _sharded("p", entries, files)}
+    typo = {w: (f"{len(w)}{w[0]}", [count, stems(w)]) for w, count in vocabulary.items() if len(w) >= TYPO_MIN - 1}
+    shards["w"] = _sharded("w", typo, files)
+    shards["c"] = _sharded("c", compound_entries(dictionary_words() | {w for w in vocabulary if not w.isdigit()}), files)
+    filters: dict[str, dict[str, list[int]]] = {"thema": {}, "auteur": {}, "tag": {}}
+    for doc_id, doc in enumerate(docs):
+        sections = [[s.anchor, s.heading, s.text] for s in doc.sections]
+        files[f"d/{doc_id}.json"] = _json({"u": doc.url, "t": doc.title, "m": doc.theme, "d": doc.date, "s": sections})
+        for name, values in (("thema", [doc.theme]), ("auteur", doc.authors), ("tag", doc.tags)):
+            for value in values:
+                filters[name].setdefault(value, []).append(doc_id)
+    for name, values in filters.items():
+        files[f"f/{name}.json"] = _json({value: _delta(ids) for value, ids in sorted(values.items())})
+    files["t.json"] = _json({"s": list(STOPWORDS), "g": stemmed_groups(groups, stems, set(postings))})
+    meta = {"shards": shards, "articles": len(docs), "stems": len(postings), "words": len(vocabulary), "max_word": MAX_WORD}
+    return files, meta
+
+
+def content_hash(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
+    return digest.hexdigest()[:12]
+
+
+def write_index(docs: list[Document], groups: list[TermGroup], site: Path) -> dict:
+    """Write the index into ``site/zoeken/<hash>/``; return the page's view of it (``url`` etc.)."""
+    files, meta = index_files(docs, groups)
+    folder = Path(site) / SEARCH_DIR / content_hash(files)
+    for sub in {path.split("/")[0] for path in files if "/" in path}:
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    for path, data in files.items():
+        with open(folder / path, "wb") as handle:
+            handle.write(data)
+    return {**meta, "url": f"{SEARCH_DIR}/{folder.name}/", "files": len(files)}
+
+
+def folder_stats(folder: Path) -> dict:
+    """Files and bytes of an index folder, and its size as ``du`` counts it (whole blocks)."""
+    paths = [p for p in Path(folder).rglob("*") if p.is_file()]
+    blocks = sum(os.stat(p).st_blocks * 512 for p in paths)
+    return {"files": len(paths), "bytes": sum(p.stat().st_size for p in paths), "du_bytes": blocks}
+
