@@ -197,6 +197,14 @@ export class SearchIndex {
     const own = content.length ? content : stems;
     if ((await Promise.all(own.map((s) => this.posting(s)))).every(Boolean)) alternatives.push({ stems: own, weight: WEIGHT.exact });
     await this.expand(stems.join(" "), terms, alternatives);
+    if (alternatives.length && stems.length === 1 && allowParts) {
+      // A compound the site has ("klantvriendelijk") also finds articles with both its parts.
+      const parts = await this.split(label);
+      const partStems = parts ? parts.map(stemOf) : [];
+      if (parts && (await Promise.all(partStems.map((s) => this.posting(s)))).every(Boolean)) {
+        alternatives.push({ stems: partStems, weight: WEIGHT.part });
+      }
+    }
     if (alternatives.length || stems.length > 1) return { label, alternatives, share: 1 };
     const corrected = await this.correct(label);
     if (corrected) {
@@ -207,7 +215,7 @@ export class SearchIndex {
     const parts = allowParts ? await this.split(label) : null;
     if (parts) {
       const sub = await Promise.all(parts.map((part) => this.concept(part, [stemOf(part)], terms, false)));
-      if (sub.every((c) => c.alternatives.length)) {
+      if (sub.some((c) => c.alternatives.length)) {
         return { label, parts: sub.map((c) => ({ ...c, share: 0.5, alternatives: c.alternatives.map((a) => ({ ...a, weight: a.weight * WEIGHT.part })) })) };
       }
     }
@@ -235,7 +243,10 @@ export class SearchIndex {
   // then each other word; stop words only when the query has nothing else.
   async analyse(query) {
     const terms = await this.terms();
-    const tokens = words(query.slice(0, MAX_QUERY_CHARS), this.maxWord).slice(0, MAX_QUERY_WORDS);
+    // Words over the length limit are dropped, then at most MAX_QUERY_CHARS characters are read
+    // (a pasted page costs no more than a sentence) and MAX_QUERY_WORDS words used.
+    const cleaned = query.replace(new RegExp(`[\\p{L}\\p{N}]{${this.maxWord + 1},}`, "gu"), " ");
+    const tokens = words(cleaned.slice(0, MAX_QUERY_CHARS), this.maxWord);
     const stems = tokens.map(stemOf);
     const pieces = [];
     for (let i = 0; i < tokens.length; ) {
@@ -245,13 +256,14 @@ export class SearchIndex {
       i += length;
     }
     const content = pieces.filter((p) => p.stems.length > 1 || !terms.stopwords.has(p.label));
-    const concepts = await Promise.all((content.length ? content : pieces).map((p) => this.concept(p.label, p.stems, terms)));
-    return { concepts: concepts.flatMap((c) => c.parts || [c]), tokens };
+    const used = (content.length ? content : pieces).slice(0, MAX_QUERY_WORDS);
+    const concepts = await Promise.all(used.map((p) => this.concept(p.label, p.stems, terms)));
+    return { concepts: concepts.flatMap((c) => c.parts || [c]), capped: content.length > MAX_QUERY_WORDS || cleaned.length > MAX_QUERY_CHARS };
   }
 
   // Ranked article ids for a query, with what the page needs to explain and highlight them.
   async search(query, filters = new Map()) {
-    const [{ concepts, tokens }, allowed] = await Promise.all([this.analyse(query), this.allowed(filters)]);
+    const [{ concepts, capped }, allowed] = await Promise.all([this.analyse(query), this.allowed(filters)]);
     const lists = new Map();
     const needed = [...new Set(concepts.flatMap((c) => c.alternatives.flatMap((a) => a.stems)))];
     (await Promise.all(needed.map((s) => this.posting(s)))).forEach((list, i) => lists.set(needed[i], list));
@@ -300,7 +312,7 @@ export class SearchIndex {
       weights,
       corrections: concepts.filter((c) => c.corrected).map((c) => c.corrected),
       unknown: concepts.filter((c) => !c.alternatives.length).map((c) => c.label),
-      capped: tokens.length >= MAX_QUERY_WORDS || query.length > MAX_QUERY_CHARS,
+      capped,
     };
   }
 }

@@ -4,7 +4,7 @@
 // search (typing, a filter change) supersedes a running one: each run has a generation number and
 // stops at its next step once a newer run has started, so results of two searches never mix.
 
-import { SearchIndex, IndexGone, Offline, MAX_QUERY_WORDS } from "./search-index.js";
+import { SearchIndex, IndexGone, Offline, MAX_QUERY_WORDS, MAX_QUERY_CHARS } from "./search-index.js";
 import { excerpt, matchingTips } from "./search-excerpt.js";
 
 const scriptTag = document.querySelector("script[data-index]");
@@ -117,7 +117,7 @@ async function run(query) {
       : `Niets gevonden voor ${quoted}. Probeer andere woorden, of kies een thema:`;
     if (corrections.length && ids.length) text += ` Ook gezocht op: ${corrections.join(", ")}.`;
     if (unknown.length && ids.length) text += ` Niet gevonden op de site: ${unknown.join(", ")}.`;
-    if (capped) text += ` Alleen de eerste ${MAX_QUERY_WORDS} woorden zijn gebruikt.`;
+    if (capped) text += ` Alleen op de eerste ${MAX_QUERY_WORDS} woorden (${MAX_QUERY_CHARS} tekens) is gezocht.`;
     say(text, !ids.length);
   } catch (error) {
     if (!current()) return;
