@@ -279,21 +279,24 @@ export class SearchIndex {
       // site never uses sinks a reader's whole question.
       const present = concept.alternatives.filter((a) => a.stems.every((s) => lists.get(s)));
       const top = Math.max(0, ...present.map((a) => a.weight));
-      const idfs = present.filter((a) => a.weight === top).flatMap((a) => a.stems.map((s) => lists.get(s).idf));
+      const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+      const idfs = present.filter((a) => a.weight === top).map((a) => mean(a.stems.map((s) => lists.get(s).idf)));
       const weight = (idfs.length ? Math.max(...idfs) : UNKNOWN * this.idf(0)) * concept.share;
       weights.push(weight);
       total += weight;
-      // Per article, the best alternative: its weight × how strongly the article is about it (the
-      // BM25 score without its idf, of the weakest word of a phrase) × the concept's weight.
+      // Per article, the best alternative: its weight × its BM25 score (the mean over the words of a
+      // phrase), with the idf capped at the concept's own: a rare synonym never outweighs the word
+      // the reader typed, and a common one weighs less than that word.
       const best = new Map(); // article -> [value, matched weight]
       for (const alternative of present) {
         const found = alternative.stems.map((s) => lists.get(s));
         found.forEach((list) => list.forms.forEach((form) => forms.has(form) || forms.set(form, term)));
         const perArticle = new Map();
-        for (const list of found) list.ids.forEach((id, i) => perArticle.set(id, [...(perArticle.get(id) || []), list.scores[i] / list.idf]));
+        const cap = (list) => Math.min(list.idf, weight / concept.share) / list.idf;
+        for (const list of found) list.ids.forEach((id, i) => perArticle.set(id, [...(perArticle.get(id) || []), list.scores[i] * cap(list)]));
         for (const [id, strengths] of perArticle) {
           if (strengths.length < found.length || (allowed && !allowed.has(id))) continue;
-          const value = alternative.weight * Math.min(...strengths) * weight;
+          const value = alternative.weight * mean(strengths) * concept.share;
           const previous = best.get(id);
           if (!previous || value > previous[0]) best.set(id, [value, alternative.weight * weight]);
         }
