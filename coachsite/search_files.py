@@ -34,7 +34,7 @@ from coachsite.search_index import Document, Stems, score_documents
 
 DICTIONARY = Path(__file__).resolve().parent / "data" / "woorden-nl.txt"
 SEARCH_DIR = "zoeken"
-SHARD_BYTES = {"p": 12_000, "w": 8_000, "c": 16_000}  # raw JSON per shard, before gzip
+SHARD_BYTES = {"p": 4_000, "w": 8_000, "c": 16_000}  # raw JSON per shard, before gzip
 TYPO_MIN = 5  # shorter query words are not corrected; candidates are one letter shorter
 PART_MIN = 3
 

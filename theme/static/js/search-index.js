@@ -16,6 +16,7 @@ const LONGEST_PHRASE = 4;
 export const WEIGHT = { exact: 1, equivalent: 0.9, part: 0.8, related: 0.5 };
 export const FLOOR = 0.5; // a result needs this share of the query's weight
 const UNKNOWN = 0.5;
+const RARE = 3; // a word in fewer articles than this is also looked up by its compound parts
 
 // A file of this build's index folder is gone: the site was deployed since the page was loaded.
 export class IndexGone extends Error {}
@@ -195,10 +196,13 @@ export class SearchIndex {
     const alternatives = [];
     const content = stems.filter((s, i) => !terms.stopwords.has(label.split(" ")[i]));
     const own = content.length ? content : stems;
-    if ((await Promise.all(own.map((s) => this.posting(s)))).every(Boolean)) alternatives.push({ stems: own, weight: WEIGHT.exact });
-    await this.expand(stems.join(" "), terms, alternatives);
-    if (alternatives.length && stems.length === 1 && allowParts) {
-      // A compound the site has ("klantvriendelijk") also finds articles with both its parts.
+    const expanded = [];
+    this.expand(stems.join(" "), terms, expanded); // starts fetching their postings, too
+    const exact = await Promise.all(own.map((s) => this.posting(s)));
+    if (exact.every(Boolean)) alternatives.push({ stems: own, weight: WEIGHT.exact });
+    alternatives.push(...expanded);
+    if (stems.length === 1 && exact[0] && exact[0].ids.length < RARE && allowParts) {
+      // A compound that few articles use ("klantvriendelijk") also finds articles with both its parts.
       const parts = await this.split(label);
       const partStems = parts ? parts.map(stemOf) : [];
       if (parts && (await Promise.all(partStems.map((s) => this.posting(s)))).every(Boolean)) {
@@ -209,7 +213,7 @@ export class SearchIndex {
     const corrected = await this.correct(label);
     if (corrected) {
       alternatives.push({ stems: [corrected.stem], weight: WEIGHT.exact });
-      await this.expand(corrected.stem, terms, alternatives);
+      this.expand(corrected.stem, terms, alternatives);
       return { label, alternatives, corrected: corrected.word, share: 1 };
     }
     const parts = allowParts ? await this.split(label) : null;
@@ -224,14 +228,17 @@ export class SearchIndex {
     return { label, alternatives, share: 1 };
   }
 
-  async expand(phrase, terms, alternatives) {
+  // Adds the terms grouped with `phrase` to `alternatives` and starts loading their postings.
+  expand(phrase, terms, alternatives) {
     for (const { group, related } of terms.phrases.get(phrase) || []) {
       const [equivalent, broader] = terms.groups[group];
       const add = (list, weight) => {
         for (const other of list) {
           if (other === phrase) continue;
           const stems = other.split(" ").filter((s) => !terms.stopwords.has(s));
-          if (stems.length) alternatives.push({ stems, weight });
+          if (!stems.length) continue;
+          alternatives.push({ stems, weight });
+          stems.forEach((s) => this.sharded("p", s).catch(() => {}));
         }
       };
       add(equivalent, related ? WEIGHT.related : WEIGHT.equivalent);

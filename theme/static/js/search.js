@@ -24,6 +24,7 @@ const index = new SearchIndex({
   maxWord: Number(scriptTag.dataset.maxWord),
 });
 let generation = 0;
+index.terms().catch(() => {}); // the term groups load while the reader types; errors show on search
 
 // The chosen filters as a Map (keys are ours; values are only ever compared, never used as keys
 // of an object, so "__proto__" is just a value that matches nothing).
