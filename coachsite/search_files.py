@@ -23,6 +23,7 @@ computes the same hash); the counts are written into the search page with the fo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -52,15 +53,16 @@ def _json(data) -> bytes:
 
 
 def _sharded(prefix: str, entries: dict[str, tuple[str, object]], files: dict[str, bytes]) -> int:
-    """``entries``: name -> (shard key, value). Writes ``prefix/<n>.json`` files; returns the count."""
-    total = sum(len(name) + len(_json(value)) + 4 for name, (_, value) in entries.items())
-    count = max(1, math.ceil(total / SHARD_BYTES[prefix]))
-    shards: list[dict] = [{} for _ in range(count)]
+    """``entries``: name -> (shard key, value). Writes ``prefix/<n>.json`` files; returns the count.
+    Each value is serialised once; a shard is the concatenation of its entries."""
+    dumped = {name: json.dumps(name, ensure_ascii=False) + ":" + json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+              for name, (_, value) in entries.items()}
+    count = max(1, math.ceil(sum(map(len, dumped.values())) / SHARD_BYTES[prefix]))
+    shards: list[list[str]] = [[] for _ in range(count)]
     for name in sorted(entries):
-        key, value = entries[name]
-        shards[shard(key, count)][name] = value
+        shards[shard(entries[name][0], count)].append(dumped[name])
     for number, content in enumerate(shards):
-        files[f"{prefix}/{number}.json"] = _json(content)
+        files[f"{prefix}/{number}.json"] = ("{" + ",".join(content) + "}").encode("utf-8")
     return count
 
 
@@ -69,19 +71,33 @@ def _delta(ids: list[int]) -> list[int]:
     return [b - a for a, b in zip([0] + ids, ids)]
 
 
-def dictionary_words() -> set[str]:
+@functools.lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
     lines = DICTIONARY.read_text(encoding="utf-8").splitlines()
-    return {line for line in lines if line and not line.startswith("#")}
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
-def compound_entries(words: set[str]) -> dict[str, tuple[str, object]]:
-    heads: dict[str, list[str]] = {}
-    tails: dict[str, list[str]] = {}
+@functools.lru_cache(maxsize=1)
+def _dictionary_parts() -> dict[str, frozenset[str]]:
+    """Heads and tails of the Dutch word list, computed once per process (the same every build)."""
+    return _parts(dictionary_words())
+
+
+def _parts(words) -> dict[str, frozenset[str]]:
+    parts: dict[str, set[str]] = {}
     for word in words:
         if PART_MIN <= len(word) <= 20:
-            heads.setdefault("h" + word[:2], []).append(word)
-            tails.setdefault("t" + word[-3:], []).append(word)
-    return {key: (key, sorted(found)) for key, found in {**heads, **tails}.items()}
+            parts.setdefault("h" + word[:2], set()).add(word)
+            parts.setdefault("t" + word[-3:], set()).add(word)
+    return {key: frozenset(found) for key, found in parts.items()}
+
+
+def compound_entries(site_words: set[str]) -> dict[str, tuple[str, object]]:
+    """Known words for compound splitting: the Dutch word list plus the site's own words."""
+    known = dict(_dictionary_parts())
+    for key, found in _parts(w for w in site_words if w.isalpha() and w not in dictionary_words()).items():
+        known[key] = known.get(key, frozenset()) | found
+    return {key: (key, sorted(found)) for key, found in known.items()}
 
 
 def stemmed_groups(groups: list[TermGroup], stems: Stems, known: set[str]) -> list[list[list[str]]]:
@@ -100,9 +116,9 @@ def stemmed_groups(groups: list[TermGroup], stems: Stems, known: set[str]) -> li
     return kept
 
 
-def index_files(docs: list[Document], groups: list[TermGroup]) -> tuple[dict[str, bytes], dict]:
+def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | None = None) -> tuple[dict[str, bytes], dict]:
     """Every file of the index (relative path -> bytes) and what the search page must know."""
-    stems = Stems()
+    stems = stems or Stems()
     postings, forms, vocabulary = score_documents(docs, stems)
     files: dict[str, bytes] = {}
     entries = {}
@@ -113,7 +129,7 @@ def index_files(docs: list[Document], groups: list[TermGroup]) -> tuple[dict[str
     shards = {"p": _sharded("p", entries, files)}
     typo = {w: (f"{len(w)}{w[0]}", [count, stems(w)]) for w, count in vocabulary.items() if len(w) >= TYPO_MIN - 1}
     shards["w"] = _sharded("w", typo, files)
-    shards["c"] = _sharded("c", compound_entries(dictionary_words() | {w for w in vocabulary if not w.isdigit()}), files)
+    shards["c"] = _sharded("c", compound_entries(set(vocabulary)), files)
     filters: dict[str, dict[str, list[int]]] = {"thema": {}, "auteur": {}, "tag": {}}
     for doc_id, doc in enumerate(docs):
         sections = [[s.anchor, s.heading, s.text] for s in doc.sections]
@@ -135,9 +151,12 @@ def content_hash(files: dict[str, bytes]) -> str:
     return digest.hexdigest()[:12]
 
 
-def write_index(docs: list[Document], groups: list[TermGroup], site: Path) -> dict:
-    """Write the index into ``site/zoeken/<hash>/``; return the page's view of it (``url`` etc.)."""
-    files, meta = index_files(docs, groups)
+def write_index(docs: list[Document], groups: list[TermGroup], site: Path, cache: Path | None = None) -> dict:
+    """Write the index into ``site/zoeken/<hash>/``; return the page's view of it (``url`` etc.).
+    ``cache``: a folder for the stems of earlier builds (Pelican's cache folder)."""
+    stems = Stems(Path(cache) / "search-stems.json" if cache else None)
+    files, meta = index_files(docs, groups, stems)
+    stems.save()
     folder = Path(site) / SEARCH_DIR / content_hash(files)
     for sub in {path.split("/")[0] for path in files if "/" in path}:
         (folder / sub).mkdir(parents=True, exist_ok=True)

@@ -41,8 +41,8 @@ def document(article) -> Document:
     )
 
 
-def index_articles(articles: list, groups: list, output: Path) -> dict:
-    return write_index([document(article) for article in articles], groups, output)
+def index_articles(articles: list, groups: list, output: Path, cache: Path | None = None) -> dict:
+    return write_index([document(article) for article in articles], groups, output, cache)
 
 
 def start(generator):
@@ -50,7 +50,8 @@ def start(generator):
         return
     groups = load_groups(generator.settings)  # errors name the file and line, before any work
     try:
-        result = index_articles(list(generator.articles), groups, Path(generator.settings["OUTPUT_PATH"]))
+        cache = generator.settings.get("CACHE_PATH")
+        result = index_articles(list(generator.articles), groups, Path(generator.settings["OUTPUT_PATH"]), cache and Path(cache))
     except Exception as error:  # reported as one line; the build stops and output/ is kept
         raise RuntimeError(f"search index failed: {type(error).__name__}: {error}") from error
     generator.context["SEARCH_INDEX"] = result
