@@ -219,3 +219,19 @@ def test_filters_are_in_the_page_for_every_theme_author_and_tag(soup_of, setting
     assert themes == [t["name"] for t in settings["THEMES"]]
     assert "Samira El Amrani" in [o.get_text() for o in soup.select("#filter-auteur option")]
     assert "thuiswerken" in [o.get_text() for o in soup.select("#filter-tag option")]
+
+
+def test_stems_are_cached_between_builds(tmp_path, monkeypatch):
+    import coachsite.search_index as module
+
+    monkeypatch.setattr(module, "_STEMS", {})
+    cache = tmp_path / "search-stems.json"
+    stems = module.Stems(cache)
+    assert stems("verwachtingen") == "verwacht"
+    stems.save()
+    monkeypatch.setattr(module, "_STEMS", {})
+    again = module.Stems(cache)
+    assert again._cache["verwachtingen"] == "verwacht"  # read from the file, not stemmed again
+    cache.write_text('{"version": "other", "stems": {"kantoor": "x"}}', encoding="utf-8")
+    monkeypatch.setattr(module, "_STEMS", {})
+    assert module.Stems(cache)("kantoor") == "kantoor"  # another stemmer version: ignored
