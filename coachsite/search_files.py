@@ -127,7 +127,10 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
         pairs = [x for gap, doc_id in zip(_delta(ids), ids) for x in (gap, max(1, round(scores[doc_id] * 100)))]
         entries[stem] = (stem, {"f": sorted(forms[stem]), "p": pairs})
     shards = {"p": _sharded("p", entries, files)}
-    typo = {w: (f"{len(w)}{w[0]}", [count, stems(w)]) for w, count in vocabulary.items() if len(w) >= TYPO_MIN - 1}
+    # Typo candidates: the site's words, and the words of the term groups (count 0), so that
+    # "klachtenafhandling" is corrected to a thesaurus word even where no article uses it.
+    group_words = {w for g in groups for phrase in g.phrases() for w in phrase.split()}
+    typo = {w: (f"{len(w)}{w[0]}", [vocabulary.get(w, 0), stems(w)]) for w in set(vocabulary) | group_words if len(w) >= TYPO_MIN - 1}
     shards["w"] = _sharded("w", typo, files)
     shards["c"] = _sharded("c", compound_entries(set(vocabulary)), files)
     filters: dict[str, dict[str, list[int]]] = {"thema": {}, "auteur": {}, "tag": {}}

@@ -12,10 +12,12 @@ export const MAX_QUERY_WORDS = 10;
 const SHORT_WORD = 4; // shorter words are their own stem (as in the index)
 const TYPO_MIN = 5;
 const PART_MIN = 3;
-const LONGEST_PHRASE = 4;
 export const WEIGHT = { exact: 1, equivalent: 0.9, part: 0.8, related: 0.5 };
 export const FLOOR = 0.5; // a result needs this share of the query's weight
-const UNKNOWN = 0.5;
+const UNKNOWN = 0.75;
+const PHRASE = 0.6;
+// Never a part of a split compound: "weerbericht" is not "weer" (again) + "bericht".
+const FUNCTION_WORDS = new Set("weer over door mee aan uit af toe na tegen onder achter boven langs rond samen terug heen mis".split(" "));
 const RARE = 3; // a word in fewer articles than this is also looked up by its compound parts
 
 // A file of this build's index folder is gone: the site was deployed since the page was loaded.
@@ -120,7 +122,8 @@ export class SearchIndex {
           for (const phrase of equivalent) phrases.set(phrase, [...(phrases.get(phrase) || []), { group, related: false }]);
           for (const phrase of related) phrases.set(phrase, [...(phrases.get(phrase) || []), { group, related: true }]);
         });
-        return { phrases, groups: data.g, stopwords: new Set(data.s) };
+        const longest = Math.max(1, ...[...phrases.keys()].map((phrase) => phrase.split(" ").length));
+        return { phrases, groups: data.g, stopwords: new Set(data.s), longest };
       });
       this.termsPromise.catch(() => (this.termsPromise = null));
     }
@@ -151,7 +154,7 @@ export class SearchIndex {
     for (let length = word.length - 3; length <= word.length + 3; length++) {
       if (length < prefix.length) continue;
       for (const [candidate, [count, stem]] of Object.entries(await this.sharded("w", `${length}${word[0]}`))) {
-        if ((!best || count > best.count) && candidate.length === length && candidate.startsWith(prefix)) best = { word: candidate, stem, count };
+        if (count > 0 && (!best || count > best.count) && candidate.length === length && candidate.startsWith(prefix)) best = { word: candidate, stem, count };
       }
     }
     return best;
@@ -161,15 +164,17 @@ export class SearchIndex {
   // with an optional linking s/e/en; the longest head first. Null when there is no such split.
   async split(word) {
     if (word.length < 2 * PART_MIN) return null;
+    const { stopwords } = await this.terms();
+    const part = (w, set) => set.has(w) && !stopwords.has(w) && !FUNCTION_WORDS.has(w);
     const [heads, tails] = await Promise.all([this.sharded("c", `h${word.slice(0, 2)}`), this.sharded("c", `t${word.slice(-3)}`)]);
     const headSet = new Set(own(heads, `h${word.slice(0, 2)}`) || []);
     const tailSet = new Set(own(tails, `t${word.slice(-3)}`) || []);
     for (let i = word.length - PART_MIN; i >= PART_MIN; i--) {
       const left = word.slice(0, i), right = word.slice(i);
-      if (!tailSet.has(right)) continue;
+      if (!part(right, tailSet)) continue;
       for (const link of ["", "s", "e", "en"]) {
         const head = link && left.endsWith(link) ? left.slice(0, -link.length) : link ? null : left;
-        if (head && head.length >= PART_MIN && headSet.has(head)) return [head, right];
+        if (head && head.length >= PART_MIN && part(head, headSet)) return [head, right];
       }
     }
     return null;
@@ -224,7 +229,7 @@ export class SearchIndex {
       }
     }
     const completed = allowParts ? await this.complete(label) : null;
-    if (completed) alternatives.push({ stems: [completed.stem], weight: WEIGHT.part });
+    if (completed) alternatives.push({ stems: [completed.stem], weight: WEIGHT.related });
     return { label, alternatives, share: 1 };
   }
 
@@ -237,7 +242,9 @@ export class SearchIndex {
           if (other === phrase) continue;
           const stems = other.split(" ").filter((s) => !terms.stopwords.has(s));
           if (!stems.length) continue;
-          alternatives.push({ stems, weight });
+          // Without word positions a phrase is only "all its words somewhere in the article":
+          // weaker evidence than one word, so it weighs less.
+          alternatives.push({ stems, weight: stems.length > 1 ? weight * PHRASE : weight });
           stems.forEach((s) => this.sharded("p", s).catch(() => {}));
         }
       };
@@ -257,7 +264,7 @@ export class SearchIndex {
     const stems = tokens.map(stemOf);
     const pieces = [];
     for (let i = 0; i < tokens.length; ) {
-      let length = Math.min(LONGEST_PHRASE, tokens.length - i);
+      let length = Math.min(terms.longest, tokens.length - i);
       while (length > 1 && !terms.phrases.has(stems.slice(i, i + length).join(" "))) length--;
       pieces.push({ label: tokens.slice(i, i + length).join(" "), stems: stems.slice(i, i + length) });
       i += length;
@@ -280,10 +287,10 @@ export class SearchIndex {
     let total = 0;
     concepts.forEach((concept, term) => {
       // A concept weighs as much as the idf of its own word (or, when the site lacks it, of its
-      // best-weighted terms that the site has); a word the site does not know weighs as much as a
-      // word of half the articles would not: UNKNOWN × the idf of a word in no article. Enough that
-      // one or two shared words do not carry an off-topic query, not so much that one verb the
-      // site never uses sinks a reader's whole question.
+      // best-weighted terms that the site has); a word the site does not know weighs UNKNOWN × the
+      // idf of a word in no article: enough that one or two shared words do not carry an off-topic
+      // query ("belastingaangifte invullen"), not so much that one verb the site never uses sinks a
+      // reader's whole question (tuned on tests/data/search_queries.tsv).
       const present = concept.alternatives.filter((a) => a.stems.every((s) => lists.get(s)));
       const top = Math.max(0, ...present.map((a) => a.weight));
       const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
