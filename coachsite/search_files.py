@@ -23,6 +23,7 @@ computes the same hash); the counts are written into the search page with the fo
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -52,15 +53,19 @@ def _json(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _sharded(prefix: str, entries: dict[str, tuple[str, object]], files: dict[str, bytes]) -> int:
-    """``entries``: name -> (shard key, value). Writes ``prefix/<n>.json`` files; returns the count.
-    Each value is serialised once; a shard is the concatenation of its entries."""
-    dumped = {name: json.dumps(name, ensure_ascii=False) + ":" + json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-              for name, (_, value) in entries.items()}
-    count = max(1, math.ceil(sum(map(len, dumped.values())) / SHARD_BYTES[prefix]))
+def _entry(name: str, value) -> str:
+    """One ``"name":value`` member of a shard's JSON object."""
+    return json.dumps(name, ensure_ascii=False) + ":" + json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, bytes]) -> int:
+    """``entries``: name -> (shard key, its ``_entry``). Writes ``prefix/<n>.json`` files; returns
+    the count. Each value is serialised once; a shard is the concatenation of its entries."""
+    count = max(1, math.ceil(sum(len(text) for _, text in entries.values()) / SHARD_BYTES[prefix]))
     shards: list[list[str]] = [[] for _ in range(count)]
     for name in sorted(entries):
-        shards[shard(entries[name][0], count)].append(dumped[name])
+        key, text = entries[name]
+        shards[shard(key, count)].append(text)
     for number, content in enumerate(shards):
         files[f"{prefix}/{number}.json"] = ("{" + ",".join(content) + "}").encode("utf-8")
     return count
@@ -77,27 +82,43 @@ def dictionary_words() -> frozenset[str]:
     return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
-@functools.lru_cache(maxsize=1)
-def _dictionary_parts() -> dict[str, frozenset[str]]:
-    """Heads and tails of the Dutch word list, computed once per process (the same every build)."""
-    return _parts(dictionary_words())
-
-
-def _parts(words) -> dict[str, frozenset[str]]:
+def _parts(words) -> dict[str, set[str]]:
     parts: dict[str, set[str]] = {}
     for word in words:
         if PART_MIN <= len(word) <= 20:
             parts.setdefault("h" + word[:2], set()).add(word)
             parts.setdefault("t" + word[-3:], set()).add(word)
-    return {key: frozenset(found) for key, found in parts.items()}
+    return parts
 
 
-def compound_entries(site_words: set[str]) -> dict[str, tuple[str, object]]:
+@functools.lru_cache(maxsize=2)
+def _dictionary_entries(cache: Path | None) -> dict[str, str]:
+    """Heads and tails of the Dutch word list as shard entries: the same for every build, so they
+    are computed once per process and kept in ``cache`` (Pelican's cache folder) between builds."""
+    digest = hashlib.sha256(DICTIONARY.read_bytes() + str(PART_MIN).encode()).hexdigest()[:12]
+    path = Path(cache) / f"search-compounds-{digest}.tsv" if cache else None
+    with contextlib.suppress(OSError):
+        if path:
+            return dict(line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines())
+    entries = {key: _entry(key, sorted(found)) for key, found in _parts(dictionary_words()).items()}
+    if path:
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text("".join(f"{key}\t{text}\n" for key, text in entries.items()), encoding="utf-8")
+            os.replace(tmp, path)
+    return entries
+
+
+def compound_entries(site_words: set[str], cache: Path | None = None) -> dict[str, tuple[str, str]]:
     """Known words for compound splitting: the Dutch word list plus the site's own words."""
-    known = dict(_dictionary_parts())
-    for key, found in _parts(w for w in site_words if w.isalpha() and w not in dictionary_words()).items():
-        known[key] = known.get(key, frozenset()) | found
-    return {key: (key, sorted(found)) for key, found in known.items()}
+    entries = {key: (key, text) for key, text in _dictionary_entries(cache).items()}
+    dictionary = dictionary_words()
+    for key, found in _parts(w for w in site_words if w.isalpha() and w not in dictionary).items():
+        if key in entries:
+            found |= set(json.loads(entries[key][1].split(":", 1)[1]))
+        entries[key] = (key, _entry(key, sorted(found)))
+    return entries
 
 
 def stemmed_groups(groups: list[TermGroup], stems: Stems, known: set[str]) -> list[list[list[str]]]:
@@ -116,7 +137,7 @@ def stemmed_groups(groups: list[TermGroup], stems: Stems, known: set[str]) -> li
     return kept
 
 
-def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | None = None) -> tuple[dict[str, bytes], dict]:
+def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | None = None, cache: Path | None = None) -> tuple[dict[str, bytes], dict]:
     """Every file of the index (relative path -> bytes) and what the search page must know."""
     stems = stems or Stems()
     postings, forms, vocabulary = score_documents(docs, stems)
@@ -125,14 +146,14 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
     for stem, scores in postings.items():
         ids = sorted(scores)
         pairs = [x for gap, doc_id in zip(_delta(ids), ids) for x in (gap, max(1, round(scores[doc_id] * 100)))]
-        entries[stem] = (stem, {"f": sorted(forms[stem]), "p": pairs})
+        entries[stem] = (stem, _entry(stem, {"f": sorted(forms[stem]), "p": pairs}))
     shards = {"p": _sharded("p", entries, files)}
     # Typo candidates: the site's words, and the words of the term groups (count 0), so that
     # "klachtenafhandling" is corrected to a thesaurus word even where no article uses it.
     group_words = {w for g in groups for phrase in g.phrases() for w in phrase.split()}
-    typo = {w: (f"{len(w)}{w[0]}", [vocabulary.get(w, 0), stems(w)]) for w in set(vocabulary) | group_words if len(w) >= TYPO_MIN - 1}
+    typo = {w: (f"{len(w)}{w[0]}", _entry(w, [vocabulary.get(w, 0), stems(w)])) for w in set(vocabulary) | group_words if len(w) >= TYPO_MIN - 1}
     shards["w"] = _sharded("w", typo, files)
-    shards["c"] = _sharded("c", compound_entries(set(vocabulary)), files)
+    shards["c"] = _sharded("c", compound_entries(set(vocabulary), cache), files)
     filters: dict[str, dict[str, list[int]]] = {"thema": {}, "auteur": {}, "tag": {}}
     for doc_id, doc in enumerate(docs):
         sections = [[s.anchor, s.heading, s.text] for s in doc.sections]
@@ -158,7 +179,7 @@ def write_index(docs: list[Document], groups: list[TermGroup], site: Path, cache
     """Write the index into ``site/zoeken/<hash>/``; return the page's view of it (``url`` etc.).
     ``cache``: a folder for the stems of earlier builds (Pelican's cache folder)."""
     stems = Stems(Path(cache) / "search-stems.json" if cache else None)
-    files, meta = index_files(docs, groups, stems)
+    files, meta = index_files(docs, groups, stems, Path(cache) if cache else None)
     stems.save()
     folder = Path(site) / SEARCH_DIR / content_hash(files)
     for sub in {path.split("/")[0] for path in files if "/" in path}:
