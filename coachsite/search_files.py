@@ -137,6 +137,18 @@ def stemmed_groups(groups: list[TermGroup], stems: Stems, known: set[str]) -> li
     return kept
 
 
+def group_keys(kept: list[list[list[str]]], known: set[str]) -> dict[str, str]:
+    """Shard keys that put the postings of a group's terms into one shard ("g<number>"), so that a
+    query word and its synonyms cost one download; a stem in several groups goes with the first."""
+    keys: dict[str, str] = {}
+    for number, (equivalent, related) in enumerate(kept):
+        for phrase in equivalent + related:
+            for stem in phrase.split():
+                if stem in known and stem not in STOPWORDS:
+                    keys.setdefault(stem, f"g{number}")
+    return keys
+
+
 def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | None = None, cache: Path | None = None) -> tuple[dict[str, bytes], dict]:
     """Every file of the index (relative path -> bytes) and what the search page must know."""
     stems = stems or Stems()
@@ -147,6 +159,10 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
         ids = sorted(scores)
         pairs = [x for gap, doc_id in zip(_delta(ids), ids) for x in (gap, max(1, round(scores[doc_id] * 100)))]
         entries[stem] = (stem, _entry(stem, {"f": sorted(forms[stem]), "p": pairs}))
+    kept = stemmed_groups(groups, stems, set(postings))
+    keys = group_keys(kept, set(postings))
+    for stem, key in keys.items():
+        entries[stem] = (key, entries[stem][1])
     shards = {"p": _sharded("p", entries, files)}
     # Typo candidates: the site's words, and the words of the term groups (count 0), so that
     # "klachtenafhandling" is corrected to a thesaurus word even where no article uses it.
@@ -163,7 +179,7 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
                 filters[name].setdefault(value, []).append(doc_id)
     for name, values in filters.items():
         files[f"f/{name}.json"] = _json({value: _delta(ids) for value, ids in sorted(values.items())})
-    files["t.json"] = _json({"s": list(STOPWORDS), "g": stemmed_groups(groups, stems, set(postings))})
+    files["t.json"] = _json({"s": list(STOPWORDS), "g": kept, "k": keys})
     meta = {"shards": shards, "articles": len(docs), "stems": len(postings), "words": len(vocabulary), "max_word": MAX_WORD}
     return files, meta
 

@@ -123,6 +123,19 @@ def _shards(folder: Path) -> list[int]:
     return [int(x) for x in re.search(r'data-shards="([\d,]+)"', html)[1].split(",")]
 
 
+def _posting_shard(folder: Path, stem: str, count: int) -> int:
+    """Where search-index.js looks: a stem of a term group shares its group's shard."""
+    return shard(_load(folder, "t.json")["k"].get(stem, stem), count)
+
+
+def test_group_terms_share_a_posting_shard(indexed_site):
+    folder = _folder(indexed_site)
+    terms, p = _load(folder, "t.json"), _shards(folder)[0]
+    group = next(g for g in terms["g"] if "thuiswerk" in g[0])
+    present = [s for phrase in group[0] for s in phrase.split() if s in terms["k"]]
+    assert len(present) >= 2 and len({_posting_shard(folder, s, p) for s in present}) == 1
+
+
 def test_search_page_names_its_own_index_folder(indexed_site):
     folder = _folder(indexed_site)
     assert folder.is_dir() and [p.name for p in (indexed_site / "zoeken").iterdir() if p.is_dir()] == [folder.name]
@@ -154,7 +167,7 @@ def test_every_result_file_has_what_a_result_shows(indexed_site):
 def test_postings_and_typo_words_are_in_their_shards(indexed_site):
     folder = _folder(indexed_site)
     p, w, _ = _shards(folder)
-    posting = _load(folder, f"p/{shard('kantoor', p)}.json")["kantoor"]
+    posting = _load(folder, f"p/{_posting_shard(folder, 'kantoor', p)}.json")["kantoor"]
     gaps, scores = posting["p"][0::2], posting["p"][1::2]
     assert gaps[0] >= 0 and all(g > 0 for g in gaps[1:]) and all(s > 0 for s in scores)
     seven = _load(folder, f"w/{shard('7k', w)}.json")
@@ -166,7 +179,7 @@ def test_synonyms_are_not_added_to_articles(indexed_site):
     # "op afstand" is a synonym of thuiswerken: the browser expands the query, the index stays literal.
     folder = _folder(indexed_site)
     p = _shards(folder)[0]
-    posting = _load(folder, f"p/{shard('afstand', p)}.json").get("afstand", {"p": []})
+    posting = _load(folder, f"p/{_posting_shard(folder, 'afstand', p)}.json").get("afstand", {"p": []})
     ids = [sum(posting["p"][0:i + 1:2]) for i in range(0, len(posting["p"]), 2)]
     urls = {_load(folder, f"d/{i}.json")["u"] for i in ids}
     text = (ROOT / "content" / "hybride-werken").glob("*.md")

@@ -101,8 +101,14 @@ export class SearchIndex {
     return this.json(`${kind}/${shard(key, count)}.json`);
   }
 
+  // The shard key of a stem: its own, or that of the term group whose postings share a shard.
+  async postingShard(stem) {
+    const { keys } = await this.terms();
+    return this.sharded("p", own(keys, stem) || stem);
+  }
+
   async posting(stem) {
-    const entry = own(await this.sharded("p", stem), stem);
+    const entry = own(await this.postingShard(stem), stem);
     if (!entry) return null;
     const ids = gapsToIds(entry.p.filter((_, i) => i % 2 === 0));
     const scores = entry.p.filter((_, i) => i % 2 === 1).map((score) => score / 100);
@@ -123,7 +129,7 @@ export class SearchIndex {
           for (const phrase of related) phrases.set(phrase, [...(phrases.get(phrase) || []), { group, related: true }]);
         });
         const longest = Math.max(1, ...[...phrases.keys()].map((phrase) => phrase.split(" ").length));
-        return { phrases, groups: data.g, stopwords: new Set(data.s), longest };
+        return { phrases, groups: data.g, stopwords: new Set(data.s), longest, keys: data.k };
       });
       this.termsPromise.catch(() => (this.termsPromise = null));
     }
@@ -245,7 +251,7 @@ export class SearchIndex {
           // Without word positions a phrase is only "all its words somewhere in the article":
           // weaker evidence than one word, so it weighs less.
           alternatives.push({ stems, weight: stems.length > 1 ? weight * PHRASE : weight });
-          stems.forEach((s) => this.sharded("p", s).catch(() => {}));
+          stems.forEach((s) => this.sharded("p", own(terms.keys, s) || s).catch(() => {}));
         }
       };
       add(equivalent, related ? WEIGHT.related : WEIGHT.equivalent);
