@@ -141,9 +141,10 @@ export class SearchIndex {
   async correct(word) {
     if (word.length < TYPO_MIN) return null;
     let best = null;
-    for (const length of [word.length - 1, word.length, word.length + 1]) {
-      const words = await this.sharded("w", `${length}${word[0]}`);
-      for (const [candidate, [count, stem]] of Object.entries(words)) {
+    const lengths = [word.length - 1, word.length, word.length + 1];
+    const shards = await Promise.all(lengths.map((length) => this.sharded("w", `${length}${word[0]}`)));
+    for (const [i, length] of lengths.entries()) {
+      for (const [candidate, [count, stem]] of Object.entries(shards[i])) {
         if (candidate.length !== length || candidate[0] !== word[0]) continue;
         if ((!best || count > best.count) && withinOneEdit(word, candidate)) best = { word: candidate, stem, count };
       }
@@ -157,9 +158,10 @@ export class SearchIndex {
     if (word.length < TYPO_MIN) return null;
     const prefix = word.slice(0, Math.max(TYPO_MIN, word.length - 3));
     let best = null;
-    for (let length = word.length - 3; length <= word.length + 3; length++) {
-      if (length < prefix.length) continue;
-      for (const [candidate, [count, stem]] of Object.entries(await this.sharded("w", `${length}${word[0]}`))) {
+    const lengths = [0, 1, 2, 3, 4, 5, 6].map((i) => word.length - 3 + i).filter((length) => length >= prefix.length);
+    const shards = await Promise.all(lengths.map((length) => this.sharded("w", `${length}${word[0]}`)));
+    for (const [i, length] of lengths.entries()) {
+      for (const [candidate, [count, stem]] of Object.entries(shards[i])) {
         if (count > 0 && (!best || count > best.count) && candidate.length === length && candidate.startsWith(prefix)) best = { word: candidate, stem, count };
       }
     }
@@ -221,20 +223,20 @@ export class SearchIndex {
       }
     }
     if (alternatives.length || stems.length > 1) return { label, alternatives, share: 1 };
-    const corrected = await this.correct(label);
+    // Unknown word: a typo, else a compound, else a longer form; all looked up at once.
+    const [corrected, parts, completed] = await Promise.all([
+      this.correct(label), allowParts ? this.split(label) : null, allowParts ? this.complete(label) : null]);
     if (corrected) {
       alternatives.push({ stems: [corrected.stem], weight: WEIGHT.exact });
       this.expand(corrected.stem, terms, alternatives);
       return { label, alternatives, corrected: corrected.word, share: 1 };
     }
-    const parts = allowParts ? await this.split(label) : null;
     if (parts) {
       const sub = await Promise.all(parts.map((part) => this.concept(part, [stemOf(part)], terms, false)));
       if (sub.some((c) => c.alternatives.length)) {
         return { label, parts: sub.map((c) => ({ ...c, share: 0.5, alternatives: c.alternatives.map((a) => ({ ...a, weight: a.weight * WEIGHT.part })) })) };
       }
     }
-    const completed = allowParts ? await this.complete(label) : null;
     if (completed) alternatives.push({ stems: [completed.stem], weight: WEIGHT.related });
     return { label, alternatives, share: 1 };
   }
