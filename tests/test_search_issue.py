@@ -138,9 +138,10 @@ def test_js_shard_and_stem_match_python(browser, indexed_site_url):
 def test_unreachable_site_is_a_dutch_message_not_niets_gevonden(browser, indexed_site_url):
     browser.get(f"{indexed_site_url}/zoeken/")
     kind = browser.execute_async_script(
-        "const done = arguments[0]; import('/theme/js/search-index.js').then(async (m) => {"
+        "const done = arguments[0];"
+        "Promise.all([import('/theme/js/search-index.js'), import('/theme/js/search-rank.js')]).then(async ([m, r]) => {"
         "  const index = new m.SearchIndex({base: 'http://127.0.0.1:9/zoeken/x/', shards: [1, 1, 1], articles: 1});"
-        "  try { await index.search('kantoor'); done('no error'); } catch (e) { done(e instanceof m.Offline ? 'Offline' : String(e)); }"
+        "  try { await r.search(index, 'kantoor'); done('no error'); } catch (e) { done(e instanceof m.Offline ? 'Offline' : String(e)); }"
         "})"
     )
     assert kind == "Offline"

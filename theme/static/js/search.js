@@ -5,6 +5,7 @@
 // stops at its next step once a newer run has started, so results of two searches never mix.
 
 import { SearchIndex, IndexGone, Offline, MAX_QUERY_WORDS, MAX_QUERY_CHARS } from "./search-index.js";
+import { search } from "./search-rank.js";
 import { excerpt, matchingTips } from "./search-excerpt.js";
 
 const scriptTag = document.querySelector("script[data-index]");
@@ -102,7 +103,7 @@ async function run(query) {
   }
   say("Zoeken…");
   try {
-    const { ids, forms, weights, corrections, unknown, capped } = await index.search(query, activeFilters());
+    const { ids, forms, weights, corrections, unknown, capped } = await search(index, query, activeFilters());
     if (!current()) return;
     // The first few results go on screen as soon as their files are in; the rest follow.
     const first = await Promise.all(ids.slice(0, FIRST_BATCH).map((id) => index.document(id)));
