@@ -1,7 +1,8 @@
 """The query table (``tests/data/search_queries.tsv``): readers' queries with the post they expect.
 
-Columns: class (concept, question, typo, compound, short, offtopic), query, and the expected slug
-or ``-`` for a query that must find nothing. The browser test and ``make bench`` both run every
+A header row ``class, query, expected``, then per row: the class (concept, question, typo,
+compound, short, offtopic), the query, and the expected slug or ``-`` for a query that must find
+nothing. The browser test and ``make bench`` both run every
 row through the real search page and count top-1 and top-3 hits per class, with this one runner.
 """
 
@@ -26,9 +27,9 @@ class Row:
 def load_table(path: Path = TABLE) -> list[Row]:
     rows = []
     with open(path, encoding="utf-8", newline="") as handle:
-        for fields in csv.reader(handle, delimiter="\t"):
-            if not fields or not fields[0].strip() or fields[0].startswith("#"):
-                continue
+        for fields in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if not fields or not fields[0].strip() or fields[0].startswith("#") or fields[0] == "class":
+                continue  # blank, comment or the header row
             kind, query, slug = (f.strip() for f in fields[:3])
             rows.append(Row(kind, query, None if slug == "-" else slug.strip("/")))
     return rows
