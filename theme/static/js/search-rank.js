@@ -7,8 +7,9 @@ import { MAX_QUERY_CHARS, MAX_QUERY_WORDS, own, stemOf, words } from "./search-i
 
 export const WEIGHT = { exact: 1, equivalent: 0.9, part: 0.8, related: 0.5 };
 export const FLOOR = 0.5; // a result needs this share of the query's weight
-const UNKNOWN = 0.75;
+const UNKNOWN = 1.0;
 const PHRASE = 0.6;
+const PARTICLES = ["terug", "door", "over", "mee", "uit", "aan", "toe", "om", "op", "af", "in"];
 const RARE = 3; // a word in fewer articles than this is also looked up by its compound parts
 
 // One query word or phrase as a concept: the ways an article can match it, each a list of
@@ -32,8 +33,10 @@ async function concept(index, label, stems, terms, allowParts = true) {
     }
   }
   if (alternatives.length || stems.length > 1) return { label, alternatives, share: 1 };
-  // Unknown word: a typo, else a compound (both looked up at once), else a longer form.
-  const [corrected, parts] = await Promise.all([index.correct(label), allowParts ? index.split(label) : null]);
+  // Unknown word: a typo, else a compound (both looked up at once), else a longer form. A part of
+  // a compound is taken as it is ("griepprik" is not "groep" + "prik").
+  if (!allowParts) return { label, alternatives, share: 1 };
+  const [corrected, parts] = await Promise.all([index.correct(label), index.split(label)]);
   if (corrected) {
     alternatives.push({ stems: [corrected.stem], weight: WEIGHT.exact });
     expand(index, corrected.stem, terms, alternatives);
@@ -45,7 +48,11 @@ async function concept(index, label, stems, terms, allowParts = true) {
       return { label, parts: sub.map((c) => ({ ...c, share: 0.5, alternatives: c.alternatives.map((a) => ({ ...a, weight: a.weight * WEIGHT.part })) })) };
     }
   }
-  const completed = allowParts ? await index.complete(label) : null;
+  // A verb with a separable particle the site writes without it: "inroosteren" -> "roosteren".
+  const particle = PARTICLES.find((p) => label.startsWith(p) && label.length - p.length >= 5);
+  const bare = particle ? await index.posting(stemOf(label.slice(particle.length))) : null;
+  if (bare) return { label, alternatives: [{ stems: [bare.stem], weight: WEIGHT.part }], share: 1 };
+  const completed = await index.complete(label);
   if (completed) alternatives.push({ stems: [completed.stem], weight: WEIGHT.related });
   return { label, alternatives, share: 1 };
 }
