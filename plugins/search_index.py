@@ -4,8 +4,8 @@ When the articles are read, the index is computed and written into ``zoeken/<has
 output, in this process, before Pelican renders any page: the search page must name the folder
 of its own build, and the work is small (the text is split once, every stem is memoised, and the
 files are a few shards rather than one per word). No child process: forking is unsafe on macOS,
-and a child outlived a failed build, writing into a folder being deleted. An error stops the
-build like any Pelican error ("search index failed: …").
+and a child outlived a failed build, writing into a folder being deleted. An error fails the
+build ("search index failed: …") once Pelican has finished, so output/ is kept as it was.
 
 Only ``generator.articles`` are indexed: drafts, future posts, pages and listings never are.
 Settings: ``SEARCH_SYNONYMS_FILE`` and ``SEARCH_THESAURUS_FILE`` (term groups, applied by the
@@ -26,6 +26,9 @@ from coachsite.search_files import write_index
 from coachsite.search_index import Document, sections_of
 
 log = logging.getLogger(__name__)
+_failed: dict[str, str] = {}  # output folder -> the error, raised when Pelican has finished
+# What the search page gets when indexing failed (the build fails at the end anyway).
+NO_INDEX = {"url": "", "shards": {"p": 1, "w": 1, "c": 1}, "articles": 0, "max_word": 40}
 
 
 def document(article) -> Document:
@@ -49,14 +52,26 @@ def start(generator):
     if not generator.settings.get("SITE_BUILD", True):
         return
     groups = load_groups(generator.settings)  # errors name the file and line, before any work
+    output = generator.settings["OUTPUT_PATH"]
     try:
         cache = generator.settings.get("CACHE_PATH")
-        result = index_articles(list(generator.articles), groups, Path(generator.settings["OUTPUT_PATH"]), cache and Path(cache))
-    except Exception as error:  # reported as one line; the build stops and output/ is kept
-        raise RuntimeError(f"search index failed: {type(error).__name__}: {error}") from error
+        result = index_articles(list(generator.articles), groups, Path(output), cache and Path(cache))
+    except Exception as error:  # noqa: BLE001 - reported as one line when Pelican has finished
+        _failed[output] = f"{type(error).__name__}: {error}"
+        generator.context["SEARCH_INDEX"] = NO_INDEX
+        return
     generator.context["SEARCH_INDEX"] = result
     log.info("Search index: %(articles)d articles, %(stems)d stems, %(words)d words, %(files)d files.", result)
 
 
+def finish(pelican):
+    """Fail the build after Pelican's own end-of-build work (other plugins, e.g. the sitemap, keep
+    state between builds of one process and would be left half-way by an error raised earlier)."""
+    error = _failed.pop(pelican.settings["OUTPUT_PATH"], None)
+    if error:
+        raise RuntimeError(f"search index failed: {error}")
+
+
 def register():
     signals.article_generator_finalized.connect(start)
+    signals.finalized.connect(finish)

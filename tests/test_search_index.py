@@ -248,3 +248,22 @@ def test_stems_are_cached_between_builds(tmp_path, monkeypatch):
     cache.write_text('{"version": "other", "stems": {"kantoor": "x"}}', encoding="utf-8")
     monkeypatch.setattr(module, "_STEMS", {})
     assert module.Stems(cache)("kantoor") == "kantoor"  # another stemmer version: ignored
+
+
+def test_a_failed_index_fails_the_build_and_leaves_the_next_build_whole(indexed_site, tmp_path, monkeypatch):
+    """The error is raised when Pelican has finished: the sitemap plugin keeps state between the
+    builds of one process (``make serve``) and lost sitemap.xml after an error raised mid-build."""
+    import sys
+
+    from coachsite.site import build_site
+
+    def broken(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(sys.modules["search_index"], "index_articles", broken)
+    with pytest.raises(RuntimeError, match="search index failed: OSError: disk full"):
+        build_site(ROOT / "pelicanconf.py", tmp_path / "first")
+    monkeypatch.undo()
+    build_site(ROOT / "pelicanconf.py", tmp_path / "second")
+    assert (tmp_path / "second" / "sitemap.xml").is_file()
+    assert _folder(tmp_path / "second").is_dir()
