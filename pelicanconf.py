@@ -163,6 +163,8 @@ TIPS_SAVE_AS = "tips/index.html"
 SEARCH_URL = "zoeken/"
 # Synonym groups for the site search (one group per line); see the file itself.
 SEARCH_SYNONYMS_FILE = str(ROOT / "synonyms.txt")
+# The domain thesaurus (same format; equivalents ; related terms), applied at query time.
+SEARCH_THESAURUS_FILE = str(ROOT / "thesaurus.txt")
 
 # --- Feeds ---------------------------------------------------------------------------
 FEED_DOMAIN = PUBLIC_SITEURL
@@ -201,7 +203,7 @@ PLUGINS = [
     "article_extras",  # reading time, tip anchors, share links, related posts
     "email_images",  # PNG copies of SVG images for the newsletter (mail clients show no SVG)
     "newsletter_archive",  # web copies of built issues at /nieuwsbrief/YYYY-MM-DD/
-    "search_index",  # the site search: index, synonyms, compound parts, typo vocabulary
+    "search_index",  # the site search: stems, scores, typo vocabulary, term groups
 ]
 
 SITEMAP = {

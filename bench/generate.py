@@ -4,9 +4,13 @@ Same seed, same N -> byte-identical files, so runs are comparable. Articles look
 ones: metadata lines, an intro, 3-5 numbered tips as ``##`` headings, a closing paragraph,
 450-800 words, one of the four themes, tags from tags.txt, about 40% tagged ``nieuwsbrief``.
 
-The text is sampled from the sentences and tip headings of the project's own articles (plus a
-few template sentences), so the vocabulary is as rich as the real site's. A toy vocabulary of a
-few hundred words puts every word on every page, the worst case for any search index.
+The text is sampled from the sentences and headings of the project's own articles, read line by
+line so that any valid post works as input (a heading directly followed by text, lists, quotes,
+links, emphasis, code). Reused sentences alone would keep the vocabulary near the real site's
+2,000 words at any N; a real site of 10,000 articles has tens of thousands of words. So each
+article also brings new words as Heaps' law predicts for its running total of words
+(V = K * T ** BETA): new compounds ("klantdossiergesprek") and names of people, places and
+companies, which later articles reuse, the earlier ones more often (a Zipf-like tail).
 """
 
 from __future__ import annotations
@@ -54,27 +58,118 @@ TIP_OBJECTS = [
 
 
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
+HEADING_RE = re.compile(r"^#{1,6}\s+(?:\d+[.)]\s*)?")
+LIST_RE = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
+IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+UNSAFE_RE = re.compile(r"[*_`~{}<>|\[\]#\\]")
 
 
-def corpus() -> tuple[list[str], list[str]]:
-    """Sentences and tip headings of the real articles, in a fixed order."""
+def clean(text: str) -> str:
+    """Markdown inline markup removed, on one line: safe in a title, summary or paragraph."""
+    text = LINK_RE.sub(r"\1", IMAGE_RE.sub("", text))
+    return " ".join(UNSAFE_RE.sub(" ", text).split())
+
+
+def blocks(body: str) -> tuple[list[str], list[str]]:
+    """Headings and text paragraphs of a Markdown body, line by line (any valid post)."""
+    headings, paragraphs, current, fenced = [], [], [], False
+    for raw in body.splitlines() + [""]:
+        line = raw.strip()
+        if line.startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if fenced or line.startswith(("<", "|", "[TOC]")):
+            continue
+        if HEADING_RE.match(line):
+            paragraphs.append(" ".join(current))
+            current = []
+            headings.append(clean(HEADING_RE.sub("", line)))
+        elif not line or LIST_RE.match(line):
+            paragraphs.append(" ".join(current))
+            current = [LIST_RE.sub("", line)] if line else []
+        else:
+            current.append(line.lstrip("> ").strip())
+    return [h for h in headings if h], [clean(p) for p in paragraphs if p.strip()]
+
+
+def corpus(folder: Path = ROOT / "content") -> tuple[list[str], list[str]]:
+    """Sentences and headings of the published articles under ``folder``, in a fixed order."""
     sentences, headings = [], []
-    for path in sorted((ROOT / "content").glob("*/*.md")):
+    for path in sorted(folder.glob("*/*.md")):
         if path.parent.name in ("pages", "extra"):
             continue
-        meta, body = path.read_text(encoding="utf-8").split("\n\n", 1)
-        if "Status: draft" in meta:
+        text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+        meta, _, body = text.partition("\n\n")
+        if re.search(r"^Status:\s*(draft|hidden)", meta, re.M | re.I):
             continue
-        for block in body.split("\n\n"):
-            block = block.strip()
-            if block.startswith("## "):
-                headings.append(re.sub(r"^##\s*\d+\.\s*", "", block))
-            elif block and not block.startswith(("#", ">", "-", "*")) and "{filename}" not in block and "](" not in block:
-                sentences += [s for s in SENTENCE_RE.split(" ".join(block.split())) if len(s.split()) >= 4]
-    return sentences, headings
+        found_headings, paragraphs = blocks(body)
+        headings += found_headings
+        for paragraph in paragraphs:
+            sentences += [s for s in SENTENCE_RE.split(paragraph) if len(s.split()) >= 4]
+    return sentences or [sentence(random.Random(0)) for _ in range(50)], headings or list(TIP_OBJECTS)
 
 
-SENTENCES, HEADINGS = corpus()
+# Heaps' law for the new words: V(T) = K * ((T0 + T) ** BETA - T0 ** BETA) over the running total of
+# words T, T0 standing for the real articles the sentences come from. 10,000 articles bring about
+# 40,000 new words on top of the real site's own. At most FRESH_MAX new words go into one article
+# (the rest into the next ones), so that the early articles keep a normal length.
+HEAPS_K, HEAPS_BETA, HEAPS_T0, FRESH_MAX = 8.0, 0.55, 10_000, 12
+PARTS = [
+    "klant", "dossier", "gesprek", "team", "dienst", "kantoor", "werk", "plan", "overleg", "budget",
+    "contact", "vraag", "service", "huur", "schoonmaak", "polis", "schade", "route", "rooster", "balie",
+    "storing", "afspraak", "factuur", "melding", "monteur", "wijk", "project", "kwaliteit", "klacht", "levering",
+    "verzekering", "woning", "onderhoud", "telefoon", "mail", "chat", "portaal", "proces", "keten", "leider",
+    "coach", "training", "week", "dag", "start", "check", "lijst", "moment", "regel", "ruimte",
+]
+TAILS = ["beleid", "kaart", "moment", "ronde", "lijn", "punt", "tafel", "boek", "sessie", "norm", "check", "groep"]
+NAME_START = ["Oost", "West", "Groen", "Klein", "Hoog", "Brink", "Mol", "Vos", "Smit", "Blok", "Zand", "Bos", "Dal", "Ven", "Kamp"]
+NAME_MID = ["er", "el", "en", "ke", "de", "ma", "ri", "lo", "ha", "wi"]
+NAME_END = ["hout", "berg", "dijk", "veld", "man", "hoven", "kamp", "wijk", "broek", "horst", "rade", "stein"]
+
+
+def new_word(k: int) -> str:
+    """The k-th new word (k = 0, 1, …), always the same: a compound, or every third a name."""
+    if k % 3 == 2:
+        k //= 3
+        return (NAME_START[k % 15] + NAME_MID[k // 15 % 10] + NAME_END[k // 150 % 12]) + ("" if k < 1800 else f"e{k // 1800}")
+    k -= k // 3
+    a, b = PARTS[k % 50], PARTS[(k % 50 + 1 + k // 50 % 49) % 50]  # never "klantklant"
+    word = a + ("s" if a.endswith(("ing", "heid")) else "") + b
+    return word if k < 2450 else word + TAILS[k // 2450 % 12] + ("" if k < 29400 else f"{k // 29400}")
+
+
+NEW_WORD_SENTENCES = [
+    "Bij {name} werkt het team met een vaste {word}, naast de {other}.",
+    "De {word} bleek het moment waarop {subject} het verschil zag met de {other}.",
+    "Neem de {word} en de {other} mee in het volgende overleg.",
+    "Een collega bij {name} noemde de {word} de beste verandering van het jaar.",
+]
+
+
+class Vocabulary:
+    """New words as Heaps' law predicts, and reuse of earlier ones (the first ones most often)."""
+
+    def __init__(self):
+        self.tokens = 0
+        self.made = 0
+
+    def sentences(self, rng: random.Random, words_in_article: int) -> list[str]:
+        self.tokens += words_in_article
+        due = int(HEAPS_K * ((HEAPS_T0 + self.tokens) ** HEAPS_BETA - HEAPS_T0**HEAPS_BETA)) - self.made
+        fresh = [new_word(self.made + i) for i in range(min(FRESH_MAX, max(0, due)))]
+        self.made += len(fresh)
+        reused = [new_word(int(self.made * rng.random() ** 3)) for _ in range(4)] if self.made else []
+        words = fresh + reused
+        compounds = [w for w in words if not w[0].isupper()] or ["aanpak"]
+        names = [w for w in words if w[0].isupper()] or ["Bakker"]
+        out = []
+        for i in range(0, len(compounds), 2):
+            template = NEW_WORD_SENTENCES[(i // 2 + len(names)) % len(NEW_WORD_SENTENCES)]
+            other = compounds[i + 1] if i + 1 < len(compounds) else rng.choice(compounds)
+            out.append(template.format(word=compounds[i], other=other, name=names[i // 2 % len(names)], subject=rng.choice(SUBJECTS)))
+        out += [f"Vraag het gerust aan {name}." for name in names[len(out):]]
+        return out
 
 
 def real_paragraph(rng: random.Random, count: int) -> str:
@@ -90,12 +185,12 @@ def paragraph(rng: random.Random, sentences: int) -> str:
     return " ".join(sentence(rng) for _ in range(sentences))
 
 
-def article(rng: random.Random, number: int, tags: list[str], start: dt.datetime) -> tuple[str, str, str]:
+def article(rng: random.Random, number: int, tags: list[str], start: dt.datetime, vocabulary: Vocabulary | None = None) -> tuple[str, str, str]:
     theme = rng.choice(list(THEMES))
     tips = rng.randint(3, 5)
     chosen = rng.sample(tags, 2) + (["nieuwsbrief"] if rng.random() < 0.4 else [])
     date = start + dt.timedelta(hours=number * 37 % 24 + number * 2)
-    title = f"{rng.choice(HEADINGS)}: tips voor {rng.choice(SUBJECTS)} ({number})"
+    title = clean(f"{rng.choice(HEADINGS)}: tips voor {rng.choice(SUBJECTS)} ({number})")
     lines = [
         f"Title: {title}",
         f"Date: {date:%Y-%m-%d %H:%M}",
@@ -107,15 +202,20 @@ def article(rng: random.Random, number: int, tags: list[str], start: dt.datetime
         real_paragraph(rng, 4),
         "",
     ]
+    extra = (vocabulary or Vocabulary()).sentences(rng, 600)
     for tip in range(1, tips + 1):
         lines += [f"## {tip}. {rng.choice(HEADINGS)}", ""]
-        lines += [real_paragraph(rng, 5), "", real_paragraph(rng, 4), ""]
+        mine = " ".join(extra[tip - 1 :: tips])
+        lines += [real_paragraph(rng, 5), "", (real_paragraph(rng, 4) + " " + mine).strip(), ""]
     lines += [real_paragraph(rng, 3), ""]
     return THEMES[theme], f"artikel-{number:05d}", "\n".join(lines)
 
 
-def generate(target: Path, n: int, seed: int = 2026) -> Path:
-    """Write a complete content tree (pages, images, N articles) into ``target``; return it."""
+def generate(target: Path, n: int, seed: int = 2026, source: Path | None = None) -> Path:
+    """Write a complete content tree (pages, images, N articles) into ``target``; return it.
+    ``source``: another content folder to take the sentences from (default: the project's)."""
+    global SENTENCES, HEADINGS
+    SENTENCES, HEADINGS = corpus(source) if source else (_DEFAULT_SENTENCES, _DEFAULT_HEADINGS)
     rng = random.Random(seed)
     if target.exists():
         shutil.rmtree(target)
@@ -128,12 +228,17 @@ def generate(target: Path, n: int, seed: int = 2026) -> Path:
         if line.strip() and not line.startswith("#") and line.strip() != "nieuwsbrief"
     ]
     start = dt.datetime(2026, 11, 25, 9, 0) - dt.timedelta(hours=2 * n + 24)
+    vocabulary = Vocabulary()
     for number in range(n):
-        folder, slug, text = article(rng, number, tags, start)
+        folder, slug, text = article(rng, number, tags, start, vocabulary)
         path = target / folder / f"{slug}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return target
+
+
+_DEFAULT_SENTENCES, _DEFAULT_HEADINGS = corpus()
+SENTENCES, HEADINGS = _DEFAULT_SENTENCES, _DEFAULT_HEADINGS
 
 
 if __name__ == "__main__":

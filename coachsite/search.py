@@ -1,84 +1,110 @@
-"""What the search adds for Dutch readers: folding, synonyms and compound parts.
+"""What the search knows about Dutch words, shared by the index (Python) and the page (JS).
 
-- ``fold``: lower case without diacritics, the same folding as ``search.js``, so "creeren" finds
-  "creëren" and "een" finds "één";
-- synonyms (``synonyms.txt``, a plain file the coach edits): a page that contains one phrase of a
-  group also gets the other phrases as low-weight terms, so "op afstand" finds "thuiswerken";
-- compound parts: "klantbudget" also indexes "klant" and "budget" (split against the site's own
-  vocabulary), so a search for "budget" finds it.
+- ``fold``: lower case without diacritics, the same folding as ``search-index.js``, so "creeren"
+  finds "creëren" and "een" finds "één";
+- ``STOPWORDS``: small words that only count when a query has nothing else (the browser reads
+  this list from the index, so there is one definition);
+- term groups from ``synonyms.txt`` (the coach's own small list) and ``thesaurus.txt`` (the
+  maintained domain thesaurus), one parser for both. They are applied by the browser at query
+  time, on stems: a document never "contains" a synonym, so editing a group changes no scores.
 
-``search_index`` turns these into the static index; the ``search_index`` plugin runs both during
-the Pelican build, from the posts, so no page is read back or rewritten.
+File format, one group per line: ``term, term, multi word term ; related, related``. Terms before
+``;`` are equivalents (found with nearly full weight), terms after it broader or narrower related
+terms (half weight). ``#`` starts a comment line; blank lines are ignored.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
+from coachsite.i18n import _
+
 WORD_RE = re.compile(r"[a-z0-9]+")
-MIN_PART = 3
-
-
 COMBINING_RE = re.compile("[\u0300-\u036f]")
+MAX_WORD = 40  # longer tokens (hashes, pasted URLs) are never indexed nor searched
+
+STOPWORDS = tuple(
+    (
+        "de het een en of in op te van voor met naar is zijn wordt worden dat die dit wat hoe als omdat "
+        "maar bij om aan er ook mijn je jij jouw ik we wij ze zij hij wil kan moet heb heeft hebben doe "
+        "doen onze ons hun zich tussen wanneer waarom welke waar wie nog niet geen meer dan zo al u uw "
+        "mij me hem haar men kun kunnen zal zou zouden was waren word mag mogen over uit tot door nu"
+    ).split()
+)
 
 
 def fold(text: str) -> str:
-    """Lower case without diacritics: "Creëren" -> "creeren" (the same folding as search.js)."""
+    """Lower case without diacritics: "Creëren" -> "creeren" (the same folding as search-index.js)."""
     return COMBINING_RE.sub("", unicodedata.normalize("NFKD", text.lower()))
 
 
+def words(text: str) -> list[str]:
+    """The folded words of ``text``, without those over ``MAX_WORD`` letters."""
+    return [w for w in WORD_RE.findall(fold(text)) if len(w) <= MAX_WORD]
+
+
 class SynonymError(ValueError):
-    """A line of the synonym file that cannot be used; ``str()`` is ``path:line: message``."""
+    """A line of a synonym or thesaurus file that cannot be used; ``str()`` is ``path:line: message``."""
 
     def __init__(self, path: Path, line: int, message: str):
         super().__init__(f"{path}:{line}: {message}")
         self.path, self.line, self.message = path, line, message
 
 
-def load_synonyms(path: Path) -> list[list[str]]:
-    if not Path(path).is_file():
-        raise SynonymError(path, 0, "the synonym file is missing (SEARCH_SYNONYMS_FILE in pelicanconf.py)")
+@dataclass(frozen=True)
+class TermGroup:
+    equivalent: tuple[str, ...]  # folded phrases: "op afstand"
+    related: tuple[str, ...] = ()
+
+    def phrases(self) -> tuple[str, ...]:
+        return self.equivalent + self.related
+
+
+def _phrases(part: str, path: Path, number: int) -> list[str]:
+    phrases = []
+    for term in part.split(","):
+        if not term.strip():
+            raise SynonymError(path, number, _("an empty term (two commas in a row, or a comma at the end)"))
+        phrase = " ".join(words(term))
+        if not phrase:
+            raise SynonymError(path, number, _("the term '{term}' has no letters or digits").format(term=term.strip()))
+        phrases.append(phrase)
+    return phrases
+
+
+def parse_group(line: str, path: Path, number: int) -> TermGroup:
+    parts = line.split(";")
+    if len(parts) > 2:
+        raise SynonymError(path, number, _("a group has at most one ';' (equivalent terms ; related terms)"))
+    if not parts[0].strip():
+        raise SynonymError(path, number, _("a group starts with at least one term before the ';'"))
+    equivalent = _phrases(parts[0], path, number)
+    related = _phrases(parts[1], path, number) if len(parts) == 2 and parts[1].strip() else []
+    if len(equivalent) + len(related) < 2:
+        raise SynonymError(path, number, _("a synonym group needs at least two phrases separated by commas"))
+    return TermGroup(tuple(equivalent), tuple(p for p in related if p not in equivalent))
+
+
+def load_synonyms(path: Path | str) -> list[TermGroup]:
+    """The groups of one synonym or thesaurus file (same format); errors name the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise SynonymError(path, 0, _("the synonym or thesaurus file is missing (see pelicanconf.py)"))
     groups = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        phrases = [" ".join(WORD_RE.findall(fold(p))) for p in line.split(",")]
-        phrases = [p for p in phrases if p]
-        if len(phrases) < 2:
-            raise SynonymError(path, number, "a synonym group needs at least two phrases separated by commas")
-        groups.append(phrases)
+        if line and not line.startswith("#"):
+            groups.append(parse_group(line, path, number))
     return groups
 
 
-def split_compound(word: str, vocabulary: Counter) -> list[str]:
-    """Two known words that make up ``word`` (with an optional linking s/e/en), or nothing."""
-    for i in range(len(word) - MIN_PART, MIN_PART - 1, -1):
-        left, right = word[:i], word[i:]
-        if right not in vocabulary or len(right) < MIN_PART:
-            continue
-        for link in ("", "s", "e", "en"):
-            if link and left.endswith(link) and left[: -len(link)] in vocabulary and len(left) - len(link) >= MIN_PART:
-                return [left[: -len(link)], right]
-            if not link and left in vocabulary:
-                return [left, right]
-    return []
+def term_files(settings: dict) -> list[Path]:
+    """The group files the search uses: the coach's synonyms, then the thesaurus (both optional)."""
+    return [Path(settings[key]) for key in ("SEARCH_SYNONYMS_FILE", "SEARCH_THESAURUS_FILE") if settings.get(key)]
 
 
-def extra_terms(words: list[str], groups: list[list[str]], vocabulary: Counter, parts: dict | None = None) -> list[str]:
-    """Synonyms of the phrases in ``words`` and the parts of its compounds (``parts``: a cache of
-    ``split_compound`` results to share between the articles of one build)."""
-    parts = {} if parts is None else parts
-    joined = " " + " ".join(words) + " "
-    terms: list[str] = []
-    for group in groups:
-        if any(f" {phrase} " in joined for phrase in group):
-            terms += [p for p in group if f" {p} " not in joined]
-    for word in {w for w in words if len(w) >= 2 * MIN_PART + 1}:
-        if word not in parts:
-            parts[word] = split_compound(word, vocabulary)
-        terms += parts[word]
-    return terms
+def load_groups(settings: dict) -> list[TermGroup]:
+    return [group for path in term_files(settings) for group in load_synonyms(path)]

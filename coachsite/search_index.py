@@ -3,27 +3,22 @@
 Why not Pagefind (which we used first): on a single-topic site the domain words ("klant", "team",
 "medewerker") are on nearly every page, and Pagefind loads and scores the word positions of every
 page that contains a query word in the browser. We measured 47 ms p95 at 1,000 articles and about
-1 s at 10,000 (bench/RESULTS.md). Here the build does that work once:
-
-- every word is folded ("Creëren" -> "creeren") and reduced to its Dutch Snowball stem;
-- per stem, one file ``zoeken/index/p/<stem>.json`` lists the articles that contain it with a
-  ready BM25 score, in which the title, tags and tip headings weigh more than the body text, and
-  the synonyms and compound parts of the ``search`` module weigh less;
-- the typo vocabulary (``zoeken/woorden/<length>.json``) maps every word to its stem and to the
-  number of articles that use it, so the browser needs no stemmer of its own;
-- per article, ``zoeken/index/d/<id>.json`` holds what a result shows (title, theme, date, the text
-  by section for the excerpt and the matching tips), fetched only for the results on screen;
-- per filter (theme, author, tag), ``zoeken/index/f/<name>.json`` lists the articles per value.
-
-A query then costs one small file per word and one per result shown, whatever the size of the site.
+1 s at 10,000 (bench/RESULTS.md). Here the build does that work once: every word is folded
+("Creëren" -> "creeren") and reduced to its Dutch Snowball stem, and per (stem, article) a BM25
+score is computed in which the title, tags and tip headings weigh more than the body text.
+The browser stems query words with the same algorithm (``stemmer-nl.js``), so it looks a stem up
+directly. ``search_files`` turns the scores into the files of the index.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.metadata
 import json
 import math
+import os
 import re
-import shutil
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from html import unescape
@@ -31,16 +26,13 @@ from pathlib import Path
 
 import snowballstemmer
 
-from coachsite.search import WORD_RE, fold
+from coachsite.search import words as _words
 
-INDEX_DIR = Path("zoeken") / "index"
-VOCABULARY_DIR = Path("zoeken") / "woorden"
-MAX_WORD = 40
 SHORT_WORD = 4  # shorter words are their own stem (and "kpi", "ja" stay findable)
 
 # Field weights: a word in the title counts as five in the body (the issue: titles, tags and tip
-# headings weigh more than body text; added synonyms and compound parts weigh less).
-WEIGHTS = {"title": 5.0, "tags": 3.0, "headings": 3.0, "theme": 1.0, "body": 1.0, "terms": 0.5}
+# headings weigh more than body text). Synonyms and compound parts are the browser's business.
+WEIGHTS = {"title": 5.0, "tags": 3.0, "headings": 3.0, "theme": 1.0, "body": 1.0}
 K1, B = 1.2, 0.75  # BM25, the usual values
 
 H2_RE = re.compile(r'<h2 id="(?P<anchor>[^"]+)">(?P<heading>.*?)</h2>', re.S)
@@ -70,12 +62,10 @@ class Document:
     authors: list[str]
     tags: list[str]
     sections: list[Section]
-    terms: str = ""  # synonyms and compound parts (``search.extra_terms``)
     fields: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def field_words(self) -> dict[str, list[str]]:
-        """Folded words per weighted field. The text fields are split once and kept; ``terms`` is
-        split on every call, because it is set after the text has been read (from its words)."""
+        """Folded words per weighted field, split once and kept."""
         if not self.fields:
             self.fields = {
                 "title": _words(self.title),
@@ -84,16 +74,7 @@ class Document:
                 "theme": _words(self.theme),
                 "body": _words(" ".join(s.text for s in self.sections)),
             }
-        return {**self.fields, "terms": _words(self.terms)}
-
-    def text_words(self) -> list[str]:
-        """The words a reader sees: title, tags, headings and body (synonyms are looked up in these)."""
-        fields = self.field_words()
-        return fields["title"] + fields["tags"] + fields["headings"] + fields["body"]
-
-
-def _words(text: str) -> list[str]:
-    return WORD_RE.findall(fold(text))
+        return self.fields
 
 
 def sections_of(html: str) -> list[Section]:
@@ -106,12 +87,26 @@ def sections_of(html: str) -> list[Section]:
     return [s for s in sections if s.text or s.heading]
 
 
-class Stems:
-    """Folded word -> Dutch Snowball stem, memoised (a site has far fewer words than tokens)."""
+_STEMS: dict[str, str] = {}  # shared by every build of one process (``make serve`` rebuilds)
+STEM_CACHE_VERSION = f"snowballstemmer {importlib.metadata.version('snowballstemmer')} dutch"
 
-    def __init__(self):
+
+class Stems:
+    """Folded word -> Dutch Snowball stem, memoised (a site has far fewer words than tokens; the
+    pure-Python stemmer costs about 0.2 ms a word, most of the work of indexing a small site).
+    With ``cache_file`` (in Pelican's cache folder) the stems of earlier builds are reused."""
+
+    def __init__(self, cache_file: Path | None = None):
         self._stemmer = snowballstemmer.stemmer("dutch")
-        self._cache: dict[str, str] = {}
+        self._cache = _STEMS
+        self._file = cache_file
+        self._known = 0
+        if cache_file and not self._cache:
+            with contextlib.suppress(OSError, ValueError):
+                data = json.loads(Path(cache_file).read_text(encoding="utf-8"))
+                if data.get("version") == STEM_CACHE_VERSION:
+                    self._cache.update(data["stems"])
+        self._known = len(self._cache)
 
     def __call__(self, word: str) -> str:
         stem = self._cache.get(word)
@@ -120,6 +115,18 @@ class Stems:
             self._cache[word] = stem or word
             stem = stem or word
         return stem
+
+    def save(self) -> None:
+        """Write the cache file when this build stemmed new words (atomically: builds may overlap)."""
+        if not self._file or len(self._cache) == self._known:
+            return
+        folder = Path(self._file).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"version": STEM_CACHE_VERSION, "stems": self._cache}, handle, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, self._file)
+        self._known = len(self._cache)
 
 
 def score_documents(docs: list[Document], stems: Stems) -> tuple[dict[str, dict[int, float]], dict[str, set[str]], Counter]:
@@ -156,52 +163,3 @@ def score_documents(docs: list[Document], stems: Stems) -> tuple[dict[str, dict[
         for stem, f in tf.items():
             postings[stem][doc_id] = idf[stem] * f * (K1 + 1) / (f + norm)
     return postings, forms, vocabulary
-
-
-def _dump(path: Path, data) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-
-
-def _delta(ids: list[int]) -> list[int]:
-    """Sorted ids as gaps: small numbers are fewer bytes, before and after gzip."""
-    return [b - a for a, b in zip([0] + ids, ids)]
-
-
-def write_vocabulary(vocabulary: Counter, stems: Stems, folder: Path) -> int:
-    """``{word: [articles using it, stem]}``, one file per word length (1..40), for typo correction."""
-    folder.mkdir(parents=True, exist_ok=True)
-    by_length: dict[int, dict[str, list]] = {}
-    for word, count in vocabulary.items():
-        if len(word) <= MAX_WORD:
-            by_length.setdefault(len(word), {})[word] = [count, stems(word)]
-    for length in range(1, MAX_WORD + 1):  # every length, so the browser never asks for a missing file
-        _dump(folder / f"{length}.json", dict(sorted(by_length.get(length, {}).items())))
-    return sum(len(words) for words in by_length.values())
-
-
-def write_index(docs: list[Document], site: Path) -> dict:
-    """Write the whole index into the built ``site``; returns counts for the build summary."""
-    site = Path(site)
-    stems = Stems()
-    postings, forms, vocabulary = score_documents(docs, stems)
-    folder = site / INDEX_DIR
-    shutil.rmtree(folder, ignore_errors=True)
-    for sub in ("p", "d", "f"):
-        (folder / sub).mkdir(parents=True)
-    for stem, scores in postings.items():
-        ids = sorted(scores)
-        pairs = [x for gap, doc_id in zip(_delta(ids), ids) for x in (gap, max(1, round(scores[doc_id] * 100)))]
-        _dump(folder / "p" / f"{stem}.json", {"n": len(docs), "f": sorted(forms[stem]), "p": pairs})
-    filters: dict[str, dict[str, list[int]]] = {"thema": {}, "auteur": {}, "tag": {}}
-    for doc_id, doc in enumerate(docs):
-        sections = [[s.anchor, s.heading, s.text] for s in doc.sections]
-        _dump(folder / "d" / f"{doc_id}.json", {"u": doc.url, "t": doc.title, "m": doc.theme, "d": doc.date, "s": sections})
-        filters["thema"].setdefault(doc.theme, []).append(doc_id)
-        for author in doc.authors:
-            filters["auteur"].setdefault(author, []).append(doc_id)
-        for tag in doc.tags:
-            filters["tag"].setdefault(tag, []).append(doc_id)
-    for name, values in filters.items():
-        _dump(folder / "f" / f"{name}.json", {value: _delta(ids) for value, ids in sorted(values.items())})
-    words = write_vocabulary(vocabulary, stems, site / VOCABULARY_DIR)
-    return {"documents": len(docs), "stems": len(postings), "words": words}

@@ -1,32 +1,34 @@
-"""The site search index, computed from the posts during the build (see ``coachsite.search_index``).
+"""The site search index, computed from the posts during the build (see ``coachsite.search_files``).
 
-When the articles are read, a child process starts indexing them while Pelican renders the pages
-(the two took turns before: about 1 s of a 1,000-article build on two cores); when Pelican has
-finished, the build waits for the child and fails if it failed. The index goes into
-``zoeken/index/`` and the typo vocabulary into ``zoeken/woorden/`` of the output folder. Every
-article is indexed with extra low-weight terms: synonyms of phrases it contains (from
-``SEARCH_SYNONYMS_FILE``) and the parts of its compound words ("klantbudget" -> "klant budget").
-Drafts, future posts, pages and listings are never indexed: only ``generator.articles``.
+When the articles are read, the index is computed and written into ``zoeken/<hash>/`` of the
+output, in this process, before Pelican renders any page: the search page must name the folder
+of its own build, and the work is small (the text is split once, every stem is memoised, and the
+files are a few shards rather than one per word). No child process: forking is unsafe on macOS,
+and a child outlived a failed build, writing into a folder being deleted. An error fails the
+build ("search index failed: …") once Pelican has finished, so output/ is kept as it was.
 
-Settings: ``SEARCH_SYNONYMS_FILE``; ``SITE_BUILD`` (default True; False, when posts are only
-read, e.g. by the newsletter, skips all of this).
+Only ``generator.articles`` are indexed: drafts, future posts, pages and listings never are.
+Settings: ``SEARCH_SYNONYMS_FILE`` and ``SEARCH_THESAURUS_FILE`` (term groups, applied by the
+browser at query time); ``SITE_BUILD`` (default True; False, when posts are only read, e.g. by
+the newsletter, skips all of this). The page reads ``SEARCH_INDEX`` (folder, shard counts).
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-from collections import Counter
 from pathlib import Path
 
 from pelican import signals
 
 from coachsite.dates import nl_date
-from coachsite.search import extra_terms, load_synonyms
-from coachsite.search_index import Document, sections_of, write_index
+from coachsite.search import load_groups
+from coachsite.search_files import write_index
+from coachsite.search_index import Document, sections_of
 
 log = logging.getLogger(__name__)
-_jobs: dict[str, tuple] = {}
+_failed: dict[str, str] = {}  # output folder -> the error, raised when Pelican has finished
+# What the search page gets when indexing failed (the build fails at the end anyway).
+NO_INDEX = {"url": "", "shards": {"p": 1, "w": 1, "c": 1}, "articles": 0, "max_word": 40}
 
 
 def document(article) -> Document:
@@ -42,57 +44,32 @@ def document(article) -> Document:
     )
 
 
-def index_articles(articles: list, groups: list[list[str]], output: Path) -> dict:
-    docs = [document(article) for article in articles]
-    words = [doc.text_words() for doc in docs]
-    vocabulary = Counter(word for found in words for word in set(found))
-    parts: dict = {}
-    for doc, found in zip(docs, words):
-        doc.terms = " ".join(extra_terms(found, groups, vocabulary, parts))
-    return write_index(docs, output)
-
-
-def _child(connection, articles, groups, output) -> None:
-    try:
-        connection.send(("ok", index_articles(articles, groups, output)))
-    except Exception as error:  # noqa: BLE001 - reported by the parent, which fails the build
-        connection.send(("error", f"{type(error).__name__}: {error}"))
-    finally:
-        connection.close()
+def index_articles(articles: list, groups: list, output: Path, cache: Path | None = None) -> dict:
+    return write_index([document(article) for article in articles], groups, output, cache)
 
 
 def start(generator):
     if not generator.settings.get("SITE_BUILD", True):
         return
-    path = generator.settings.get("SEARCH_SYNONYMS_FILE")
-    groups = load_synonyms(Path(path)) if path else []  # errors name the file and line, before any work
-    output = Path(generator.settings["OUTPUT_PATH"])
-    articles = list(generator.articles)
-    if "fork" not in multiprocessing.get_all_start_methods():  # no fork (Windows): index in turn
-        _jobs[str(output)] = (None, index_articles(articles, groups, output))
+    groups = load_groups(generator.settings)  # errors name the file and line, before any work
+    output = generator.settings["OUTPUT_PATH"]
+    try:
+        cache = generator.settings.get("CACHE_PATH")
+        result = index_articles(list(generator.articles), groups, Path(output), cache and Path(cache))
+    except Exception as error:  # noqa: BLE001 - reported as one line when Pelican has finished
+        _failed[output] = f"{type(error).__name__}: {error}"
+        generator.context["SEARCH_INDEX"] = NO_INDEX
         return
-    context = multiprocessing.get_context("fork")  # the child shares the read articles, unpickled
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, articles, groups, output), daemon=True)
-    process.start()
-    sender.close()
-    _jobs[str(output)] = (process, receiver)
+    generator.context["SEARCH_INDEX"] = result
+    log.info("Search index: %(articles)d articles, %(stems)d stems, %(words)d words, %(files)d files.", result)
 
 
 def finish(pelican):
-    job = _jobs.pop(str(pelican.settings["OUTPUT_PATH"]), None)
-    if job is None:
-        return
-    process, result = job
-    if process is not None:
-        try:
-            status, result = result.recv()
-        except EOFError:
-            status, result = "error", f"the indexing process stopped (exit code {process.exitcode})"
-        process.join()
-        if status != "ok":
-            raise RuntimeError(f"search index failed: {result}")
-    log.info("Search index: %(documents)d articles, %(stems)d stems, %(words)d words.", result)
+    """Fail the build after Pelican's own end-of-build work (other plugins, e.g. the sitemap, keep
+    state between builds of one process and would be left half-way by an error raised earlier)."""
+    error = _failed.pop(pelican.settings["OUTPUT_PATH"], None)
+    if error:
+        raise RuntimeError(f"search index failed: {error}")
 
 
 def register():

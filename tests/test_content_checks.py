@@ -168,7 +168,7 @@ def test_failing_search_index_fails_the_build_and_keeps_output(tmp_path, good_ou
     def broken(*args):
         raise OSError("disk full")
 
-    # The indexing child is forked from this process, so it sees the patched function.
+    # The index is computed in this process, so the build sees the patched function.
     monkeypatch.setattr(sys.modules["search_index"], "index_articles", broken)
     with pytest.raises(BuildError, match="search index failed: OSError: disk full"):
         build(CONFIG, output)
@@ -183,7 +183,7 @@ def test_bad_synonym_file_names_file_and_line(tmp_path, good_output):
     before = tree_digest(output)
     with pytest.raises(BuildError) as error:
         build(CONFIG, output, SEARCH_SYNONYMS_FILE=str(synonyms))
-    assert error.value.details == [f"{synonyms}:2: a synonym group needs at least two phrases separated by commas"]
+    assert error.value.details == [f"{synonyms}:2: een groep heeft minstens twee termen nodig, gescheiden door komma's"]
     assert tree_digest(output) == before
 
 

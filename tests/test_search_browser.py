@@ -122,13 +122,14 @@ def test_excerpt_text_is_escaped(search):
 
 @pytest.fixture(scope="module")
 def js(browser, indexed_site_url):
-    """Runs an expression against search-index.js (imported as `m`) in the page and returns its value."""
+    """Runs an expression against search-index.js and search-excerpt.js (imported together as `m`)."""
     browser.get(f"{indexed_site_url}/zoeken/")
 
     def run(expression: str):
         result = browser.execute_async_script(
             "const done = arguments[0];"
-            f"import('/theme/js/search-index.js').then((m) => done({{value: {expression}}}))"
+            "Promise.all([import('/theme/js/search-index.js'), import('/theme/js/search-excerpt.js')])"
+            f".then(([a, b]) => {{ const m = {{...a, ...b}}; done({{value: {expression}}}); }})"
             ".catch((e) => done({error: String(e)}));"
         )
         assert "error" not in result, result["error"]

@@ -1,13 +1,19 @@
-"""The search index built from the site: what is indexed, synonyms, compounds, typo vocabulary."""
+"""The search index built from the site: what is indexed, term groups, shards, the hashed folder."""
 
 from __future__ import annotations
 
 import json
-from collections import Counter
+import re
+import shutil
+from pathlib import Path
 
 import pytest
 
-from coachsite.search import extra_terms, fold, load_synonyms, split_compound
+from coachsite.search import SynonymError, TermGroup, fold, load_synonyms, words
+from coachsite.search_files import content_hash, index_files, shard
+from coachsite.search_index import Document, Section, Stems, score_documents
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_fold_removes_diacritics_and_case():
@@ -15,100 +21,188 @@ def test_fold_removes_diacritics_and_case():
     assert fold("één VÓÓRDAT") == "een voordat"
 
 
-def test_split_compound_against_vocabulary():
-    vocabulary = Counter({"klant": 5, "budget": 2, "verwachting": 3, "management": 1, "kantoor": 4, "dag": 9})
-    assert split_compound("klantbudget", vocabulary) == ["klant", "budget"]
-    assert split_compound("verwachtingsmanagement", vocabulary) == ["verwachting", "management"]
-    assert split_compound("kantoordag", vocabulary) == ["kantoor", "dag"]
-    assert split_compound("zwaluwstaart", vocabulary) == []
+def test_words_skip_tokens_over_the_length_limit():
+    assert words("Klant " + "a" * 41 + " kantoor " + "b" * 40) == ["klant", "kantoor", "b" * 40]
 
 
-def test_synonyms_are_added_both_ways(tmp_path):
-    path = tmp_path / "synonyms.txt"
-    path.write_text("# comment\nthuiswerken, op afstand, hybride werken\n", encoding="utf-8")
-    groups = load_synonyms(path)
-    assert groups == [["thuiswerken", "op afstand", "hybride werken"]]
-    assert extra_terms(["wij", "werken", "op", "afstand"], groups, Counter()) == ["thuiswerken", "hybride werken"]
-    assert extra_terms(["thuiswerken", "mag"], groups, Counter()) == ["op afstand", "hybride werken"]
-    assert extra_terms(["kantoor"], groups, Counter()) == []
+def test_groups_have_equivalent_and_related_terms(tmp_path):
+    path = tmp_path / "thesaurus.txt"
+    path.write_text("# source: the posts\n\nRegels, protocollen, bureaucratie ; controle, Vertrouwen\nop afstand, thuiswerken\n", encoding="utf-8")
+    assert load_synonyms(path) == [
+        TermGroup(("regels", "protocollen", "bureaucratie"), ("controle", "vertrouwen")),
+        TermGroup(("op afstand", "thuiswerken")),
+    ]
 
 
-def test_synonym_file_errors_name_the_line(tmp_path):
-    path = tmp_path / "synonyms.txt"
-    path.write_text("thuiswerken, op afstand\nalleen\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"synonyms.txt:2: a synonym group needs at least two phrases"):
+@pytest.mark.parametrize("line, message", [
+    ("alleen", "a synonym group needs at least two phrases"),
+    ("a, b ; c ; d", "a group has at most one ';'"),
+    (" ; controle, regels", "a group starts with at least one term before the ';'"),
+    ("a, , b", "an empty term"),
+    ("a, b,", "an empty term"),
+    ("a, ---", "the term '---' has no letters or digits"),
+])
+def test_malformed_group_lines_name_file_and_line(tmp_path, monkeypatch, line, message):
+    monkeypatch.setenv("COACHSITE_LANG", "en")
+    path = tmp_path / "thesaurus.txt"
+    path.write_text("a, b\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(SynonymError, match=re.escape(f"{path}:2: {message}")):
         load_synonyms(path)
 
 
-def test_project_synonyms_load(settings):
-    groups = load_synonyms(settings["SEARCH_SYNONYMS_FILE"])
-    assert ["regelruimte", "beslisruimte", "mandaat", "autonomie", "empowerment"] == groups[2][:5]
+def test_group_errors_are_dutch_by_default(tmp_path, monkeypatch):
+    monkeypatch.delenv("COACHSITE_LANG", raising=False)
+    path = tmp_path / "synonyms.txt"
+    path.write_text("a ; b ; c\n", encoding="utf-8")
+    with pytest.raises(SynonymError, match="synonyms.txt:1: een groep heeft hoogstens één ';'"):
+        load_synonyms(path)
 
 
-def _index(site, *parts):
-    return json.loads(site.joinpath("zoeken", "index", *parts).read_text(encoding="utf-8"))
+def test_check_reports_a_malformed_thesaurus_line(tmp_path, settings, monkeypatch):
+    from coachsite.checks import check_content
+
+    monkeypatch.setenv("COACHSITE_LANG", "en")
+    thesaurus = tmp_path / "thesaurus.txt"
+    thesaurus.write_text("# ok\nregels, protocollen\nfout ;\n", encoding="utf-8")
+    problems = check_content(Path(settings["PATH"]), {**settings, "SEARCH_THESAURUS_FILE": str(thesaurus)})
+    assert [str(p) for p in problems] == [f"{thesaurus}:3: a synonym group needs at least two phrases separated by commas"]
+
+
+def test_project_term_files_load(settings):
+    from coachsite.search import load_groups
+
+    groups = load_groups(settings)
+    assert any("regelruimte" in g.equivalent and "empowerment" in g.equivalent for g in groups)
+    assert len(groups) >= 10
+
+
+def _doc(title, body, url="x/"):
+    return Document(url=url, title=title, theme="T", date="", authors=["A"], tags=["t"], sections=[Section(None, "", body)])
+
+
+def test_title_weighs_more_than_body():
+    docs = [_doc("Over kantoor", "Wij praten vandaag over werk."), _doc("Over werk", "Wij praten vandaag over kantoor.")]
+    postings, forms, vocabulary = score_documents(docs, Stems())
+    assert postings["kantoor"][0] > postings["kantoor"][1] > 0
+    assert vocabulary["kantoor"] == 2 and forms["praat"] == {"praten"}
+
+
+def test_shard_is_fnv1a():
+    # FNV-1a 32 bit of "a" is 0xe40c292c; search-index.js computes the same (tests/test_search_issue.py).
+    assert shard("a", 2**32) == 0xE40C292C
+    assert {shard("kantoor", 7) for _ in range(3)} == {shard("kantoor", 7)}
+
+
+def test_index_files_hash_changes_with_content_only():
+    docs = [_doc("Over kantoor", "Thuiswerken en kantoor."), _doc("Regels", "Minder regels.")]
+    files, meta = index_files(docs, [TermGroup(("regels", "protocollen"))])
+    again, _ = index_files([_doc("Over kantoor", "Thuiswerken en kantoor."), _doc("Regels", "Minder regels.")], [TermGroup(("regels", "protocollen"))])
+    other, _ = index_files(docs[:1], [])
+    assert content_hash(files) == content_hash(again) != content_hash(other)
+    assert meta["articles"] == 2 and set(meta["shards"]) == {"p", "w", "c"}
+    terms = json.loads(files["t.json"])
+    assert terms["g"] == [[["protocol", "regel"], []]] and "de" in terms["s"]
+
+
+def test_term_groups_nothing_on_the_site_can_match_are_left_out():
+    files, _ = index_files([_doc("Over kantoor", "Kantoor.")], [TermGroup(("appeltaart", "taart")), TermGroup(("kantoor", "bureau"))])
+    assert json.loads(files["t.json"])["g"] == [[["bureau", "kantoor"], []]]
+
+
+def _folder(site: Path) -> Path:
+    html = (site / "zoeken" / "index.html").read_text(encoding="utf-8")
+    return site / re.search(r'data-index="/(zoeken/[0-9a-f]{12}/)"', html)[1]
+
+
+def _load(folder: Path, relative: str):
+    return json.loads((folder / relative).read_text(encoding="utf-8"))
+
+
+def _shards(folder: Path) -> list[int]:
+    html = (folder.parent / "index.html").read_text(encoding="utf-8")
+    return [int(x) for x in re.search(r'data-shards="([\d,]+)"', html)[1].split(",")]
+
+
+def _posting_shard(folder: Path, stem: str, count: int) -> int:
+    """Where search-index.js looks: a stem of a term group shares its group's shard."""
+    return shard(_load(folder, "t.json")["k"].get(stem, stem), count)
+
+
+def test_group_terms_share_a_posting_shard(indexed_site):
+    folder = _folder(indexed_site)
+    terms, p = _load(folder, "t.json"), _shards(folder)[0]
+    group = next(g for g in terms["g"] if "thuiswerk" in g[0])
+    present = [s for phrase in group[0] for s in phrase.split() if s in terms["k"]]
+    assert len(present) >= 2 and len({_posting_shard(folder, s, p) for s in present}) == 1
+
+
+def test_search_page_names_its_own_index_folder(indexed_site):
+    folder = _folder(indexed_site)
+    assert folder.is_dir() and [p.name for p in (indexed_site / "zoeken").iterdir() if p.is_dir()] == [folder.name]
+    assert not (indexed_site / "zoeken" / "index").exists()
 
 
 def test_only_published_articles_are_indexed(indexed_site, settings):
     from coachsite.content import published_articles
 
-    docs = [_index(indexed_site, "d", p.name) for p in (indexed_site / "zoeken" / "index" / "d").glob("*.json")]
+    folder = _folder(indexed_site)
+    docs = [_load(folder, f"d/{p.name}") for p in (folder / "d").glob("*.json")]
     assert sorted(d["u"] for d in docs) == sorted(a.url for a in published_articles(settings))
-    assert not (indexed_site / "zoeken" / "index" / "p" / "zwaluwstaartofferte.json").exists()  # only in a draft
+    postings = {}
+    for path in (folder / "p").glob("*.json"):
+        postings.update(_load(folder, f"p/{path.name}"))
+    assert "zwaluwstaartofferte" not in postings  # only in a draft
+    assert {"kantoor", "kantoren"} & set(postings["kantoor"]["f"])
 
 
 def test_every_result_file_has_what_a_result_shows(indexed_site):
-    doc = next(d for d in map(lambda p: _index(indexed_site, "d", p.name), (indexed_site / "zoeken" / "index" / "d").glob("*.json"))
+    folder = _folder(indexed_site)
+    doc = next(d for d in (_load(folder, f"d/{p.name}") for p in (folder / "d").glob("*.json"))
                if d["u"] == "klant-merkt-het-als-teamgevoel-verdwijnt/")
     assert doc["m"] == "Hybride werken" and doc["d"] == "1 juli 2026"
     tips = {anchor: heading for anchor, heading, _ in doc["s"] if anchor}
     assert tips["2-haal-het-gesprek-bij-de-koffieautomaat-terug"].startswith("2. Haal het gesprek")
 
 
-def test_postings_are_gaps_and_scores_per_stem(indexed_site):
-    posting = _index(indexed_site, "p", "kantoor.json")
-    assert {"kantoor", "kantoren"} & set(posting["f"]) and "kantoor" in posting["f"]
+def test_postings_and_typo_words_are_in_their_shards(indexed_site):
+    folder = _folder(indexed_site)
+    p, w, _ = _shards(folder)
+    posting = _load(folder, f"p/{_posting_shard(folder, 'kantoor', p)}.json")["kantoor"]
     gaps, scores = posting["p"][0::2], posting["p"][1::2]
     assert gaps[0] >= 0 and all(g > 0 for g in gaps[1:]) and all(s > 0 for s in scores)
-
-
-def test_title_weighs_more_than_body(tmp_path):
-    from coachsite.search_index import Document, Section, Stems, score_documents
-
-    def doc(title, body):
-        return Document(url="x/", title=title, theme="T", date="", authors=[], tags=[], sections=[Section(None, "", body)])
-
-    docs = [doc("Over kantoor", "Wij praten vandaag over werk."), doc("Over werk", "Wij praten vandaag over kantoor.")]
-    postings, forms, vocabulary = score_documents(docs, Stems())
-    assert postings["kantoor"][0] > postings["kantoor"][1] > 0
-    assert vocabulary["kantoor"] == 2 and forms["praat"] == {"praten"}
-
-
-def test_sections_split_at_headings():
-    from coachsite.search_index import sections_of
-
-    html = '<p>Intro &amp; meer.</p><h2 id="1-een">1. Eén</h2><p>Tekst <em>één</em>.</p>'
-    assert [(s.anchor, s.heading, s.text) for s in sections_of(html)] == [
-        (None, "", "Intro & meer."), ("1-een", "1. Eén", "Tekst één .")]
-
-
-def test_synonyms_and_compound_parts_are_indexed_with_the_article(indexed_site):
-    ids = {_index(indexed_site, "d", p.name)["u"]: int(p.stem) for p in (indexed_site / "zoeken" / "index" / "d").glob("*.json")}
-    posting = _index(indexed_site, "p", "afstand.json")
-    found, doc_id = set(), 0
-    for gap in posting["p"][0::2]:
-        doc_id += gap
-        found.add(doc_id)
-    assert ids["professioneel-bereikbaar-vanuit-huis/"] in found  # "op afstand" is a synonym of thuiswerken
-
-
-def test_typo_vocabulary_maps_words_to_stems(indexed_site):
-    folder = indexed_site / "zoeken" / "woorden"
-    assert sorted(int(p.stem) for p in folder.glob("*.json")) == list(range(1, 41))
-    seven = json.loads((folder / "7.json").read_text(encoding="utf-8"))
+    seven = _load(folder, f"w/{shard('7k', w)}.json")
     assert seven["kantoor"][0] >= 3 and seven["kantoor"][1] == "kantoor"
-    assert json.loads((folder / "13.json").read_text(encoding="utf-8"))["verwachtingen"][1] == "verwacht"
-    assert "zwaluwstaartofferte" not in json.loads((folder / "19.json").read_text(encoding="utf-8"))
+    assert _load(folder, f"w/{shard('13v', w)}.json")["verwachtingen"][1] == "verwacht"
+
+
+def test_synonyms_are_not_added_to_articles(indexed_site):
+    # "op afstand" is a synonym of thuiswerken: the browser expands the query, the index stays literal.
+    folder = _folder(indexed_site)
+    p = _shards(folder)[0]
+    posting = _load(folder, f"p/{_posting_shard(folder, 'afstand', p)}.json").get("afstand", {"p": []})
+    ids = [sum(posting["p"][0:i + 1:2]) for i in range(0, len(posting["p"]), 2)]
+    urls = {_load(folder, f"d/{i}.json")["u"] for i in ids}
+    text = (ROOT / "content" / "hybride-werken").glob("*.md")
+    assert all("afstand" in fold(_path.read_text(encoding="utf-8")) for _path in text if f"{_path.stem}/" in urls)
+
+
+def test_index_files_stay_few(indexed_site):
+    folder = _folder(indexed_site)
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    articles = len(list((folder / "d").glob("*.json")))
+    assert len(files) < articles + 120  # per article one file; shards, not one file per word
+
+
+def test_a_300_letter_word_does_not_break_the_build(tmp_path):
+    from coachsite.site import build_site
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    post = next((content / "klantbeleving").glob("*.md"))
+    post.write_text(post.read_text(encoding="utf-8") + "\n\nEen heel lang woord: " + "x" * 300 + ".\n", encoding="utf-8")
+    build_site(ROOT / "pelicanconf.py", tmp_path / "out", PATH=str(content))
+    folder = _folder(tmp_path / "out")
+    assert all("x" * 41 not in p.read_text(encoding="utf-8") for p in (folder / "p").glob("*.json"))
 
 
 def test_tips_page_lists_every_tip_with_its_anchor(indexed_site, soup_of, settings):
@@ -138,3 +232,38 @@ def test_filters_are_in_the_page_for_every_theme_author_and_tag(soup_of, setting
     assert themes == [t["name"] for t in settings["THEMES"]]
     assert "Samira El Amrani" in [o.get_text() for o in soup.select("#filter-auteur option")]
     assert "thuiswerken" in [o.get_text() for o in soup.select("#filter-tag option")]
+
+
+def test_stems_are_cached_between_builds(tmp_path, monkeypatch):
+    import coachsite.search_index as module
+
+    monkeypatch.setattr(module, "_STEMS", {})
+    cache = tmp_path / "search-stems.json"
+    stems = module.Stems(cache)
+    assert stems("verwachtingen") == "verwacht"
+    stems.save()
+    monkeypatch.setattr(module, "_STEMS", {})
+    again = module.Stems(cache)
+    assert again._cache["verwachtingen"] == "verwacht"  # read from the file, not stemmed again
+    cache.write_text('{"version": "other", "stems": {"kantoor": "x"}}', encoding="utf-8")
+    monkeypatch.setattr(module, "_STEMS", {})
+    assert module.Stems(cache)("kantoor") == "kantoor"  # another stemmer version: ignored
+
+
+def test_a_failed_index_fails_the_build_and_leaves_the_next_build_whole(indexed_site, tmp_path, monkeypatch):
+    """The error is raised when Pelican has finished: the sitemap plugin keeps state between the
+    builds of one process (``make serve``) and lost sitemap.xml after an error raised mid-build."""
+    import sys
+
+    from coachsite.site import build_site
+
+    def broken(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(sys.modules["search_index"], "index_articles", broken)
+    with pytest.raises(RuntimeError, match="search index failed: OSError: disk full"):
+        build_site(ROOT / "pelicanconf.py", tmp_path / "first")
+    monkeypatch.undo()
+    build_site(ROOT / "pelicanconf.py", tmp_path / "second")
+    assert (tmp_path / "second" / "sitemap.xml").is_file()
+    assert _folder(tmp_path / "second").is_dir()

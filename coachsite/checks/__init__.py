@@ -21,7 +21,7 @@ from pelican.utils import slugify
 
 from coachsite.i18n import _
 from coachsite.new_post import PLACEHOLDER_LINES, PLACEHOLDER_SUMMARY
-from coachsite.search import SynonymError, load_synonyms
+from coachsite.search import SynonymError, load_synonyms, term_files
 
 MAX_FILE_BYTES = 1_000_000
 MAX_SUMMARY_CHARS = 200
@@ -244,9 +244,9 @@ def check_content(root: Path, settings: dict, warnings: list[Problem] | None = N
     if not vocab_file.is_file():
         return [Problem(_shown(vocab_file), 0, _("the tag list is missing: create it with one allowed tag per line"))]
     vocabulary = {l.strip() for l in vocab_file.read_text(encoding="utf-8").splitlines() if l.strip() and not l.startswith("#")}
-    if settings.get("SEARCH_SYNONYMS_FILE"):
+    for terms_file in term_files(settings):  # synonyms.txt and thesaurus.txt, one format
         try:
-            load_synonyms(Path(settings["SEARCH_SYNONYMS_FILE"]))
+            load_synonyms(terms_file)
         except SynonymError as error:
             problems.append(Problem(_shown(Path(error.path)), error.line, error.message))
     page_dirs = [root / p for p in settings.get("PAGE_PATHS", ["pages"])]

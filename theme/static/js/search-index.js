@@ -1,21 +1,47 @@
-// The reading side of the static search index (written at build time by coachsite/search_index.py).
-// Every score is computed by the build; here a query only fetches one small file per word (its
-// postings) and one per result shown, and adds numbers. No rendering here: see search.js.
+// The reading side of the static search index (written at build time by coachsite/search_files.py).
+// Every score is computed by the build. Here a query word is stemmed with the same Snowball
+// algorithm (stemmer-nl.js) and looked up in its posting shard; synonyms, thesaurus terms,
+// typo corrections and compound parts are added at query time, on stems, with lower weights.
+// Parsed JSON is only read through Object.hasOwn, so "constructor" or "__proto__" are plain words.
+// Ranking: search-rank.js; rendering: search.js; excerpts and tips: search-excerpt.js.
 
-export const STOPWORDS = new Set(
-  ("de het een en of in op te van voor met naar is zijn wordt worden dat die dit wat hoe als omdat " +
-   "maar bij om aan er ook mijn je jij jouw ik we wij ze zij hij wil kan moet heb heeft hebben doe " +
-   "doen onze ons hun zich").split(" ")
-);
-const MAX_WORD = 40;
-const ENOUGH = 3; // fewer pages than this contain every word: rank the pages with some of them too
+import { stem as snowball } from "./stemmer-nl.js";
+
+export const MAX_QUERY_CHARS = 200;
+export const MAX_QUERY_WORDS = 10;
+const SHORT_WORD = 4; // shorter words are their own stem (as in the index)
+const TYPO_MIN = 5;
+const PART_MIN = 3;
+// Never a part of a split compound: "weerbericht" is not "weer" (again) + "bericht".
+const FUNCTION_WORDS = new Set("weer over door mee aan uit af toe na tegen onder achter boven langs rond samen terug heen mis".split(" "));
+
+// A file of this build's index folder is gone: the site was deployed since the page was loaded.
+export class IndexGone extends Error {}
+// The site could not be reached at all.
+export class Offline extends Error {}
 
 export function fold(text) {
   return text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
 }
 
-export function words(text) {
-  return fold(text).match(/[a-z0-9]+/g) || [];
+// Folded words, without those over `maxWord` letters (never indexed, so never searched).
+export function words(text, maxWord = 40) {
+  return (fold(text).match(/[a-z0-9]+/g) || []).filter((w) => w.length <= maxWord);
+}
+
+export function stemOf(word) {
+  return word.length < SHORT_WORD || /^\d+$/.test(word) ? word : snowball(word) || word;
+}
+
+// FNV-1a (32 bit) modulo `count`: the same function as coachsite/search_files.py `shard`.
+export function shard(key, count) {
+  let value = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) value = Math.imul(value ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return value % count;
+}
+
+export function own(object, key) {
+  return object && Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
 // Damerau-Levenshtein distance is at most 1 (one insertion, deletion, substitution or swap).
@@ -40,175 +66,135 @@ function gapsToIds(gaps) {
 }
 
 export class SearchIndex {
-  constructor(base) {
-    this.base = base;
+  // base: the index folder of this page's build ("/zoeken/3f2a…/"); shards: [postings, words, compounds].
+  constructor({ base, shards, articles, maxWord = 40 }) {
+    Object.assign(this, { base, shards, articles, maxWord });
     this.files = new Map();
   }
 
-  // Every file at most once per page; a missing file (a word the site never uses) is null.
-  // Never from the HTTP cache: article numbers are per build, and postings of yesterday's build
-  // with today's article files would show the wrong articles (it is also faster: measured
-  // 1.3 ms instead of 2.3 ms per file in Chromium, bench/RESULTS.md).
+  // Every file at most once per page, from the HTTP cache when it has it: the folder name is the
+  // hash of its content, so a cached file is always the right one.
   json(path) {
     if (!this.files.has(path)) {
-      const file = fetch(this.base + path, { cache: "no-store" });
-      this.files.set(path, file.then((r) => (r.ok ? r.json() : null)).catch(() => null));
+      const file = fetch(this.base + path).then(
+        (response) => {
+          if (!response.ok) throw new IndexGone(`${path}: ${response.status}`);
+          return response.json();
+        },
+        () => {
+          throw new Offline(path);
+        },
+      );
+      file.catch(() => this.files.delete(path)); // a later search may try again
+      this.files.set(path, file);
     }
     return this.files.get(path);
   }
 
-  async vocabulary(length) {
-    if (length < 1 || length > MAX_WORD) return {};
-    return (await this.json(`zoeken/woorden/${length}.json`)) || {};
+  sharded(kind, key) {
+    const count = this.shards[{ p: 0, w: 1, c: 2 }[kind]];
+    return this.json(`${kind}/${shard(key, count)}.json`);
   }
 
-  // The stem to look up for a query word: its own when the site uses the word; else, for words of
-  // 5+ letters, that of the most common word one typo away (announced as a correction) or of the most
-  // common other form with the same beginning ("kantoren" -> "kantoor"). Null when nothing is near.
-  async resolve(word) {
-    const same = await this.vocabulary(word.length);
-    if (same[word]) return { word, stem: same[word][1], corrected: false };
-    if (word.length < 5) return null;
-    let best = null;
-    for (const length of [word.length - 1, word.length, word.length + 1]) {
-      for (const [candidate, [count, stem]] of Object.entries(await this.vocabulary(length))) {
-        if ((!best || count > best.count) && withinOneEdit(word, candidate)) best = { word: candidate, stem, count, corrected: true };
-      }
+  // The shard key of a stem: its own, or that of the term group whose postings share a shard.
+  async postingShard(stem) {
+    const { keys } = await this.terms();
+    return this.sharded("p", own(keys, stem) || stem);
+  }
+
+  async posting(stem) {
+    const entry = own(await this.postingShard(stem), stem);
+    if (!entry) return null;
+    const ids = gapsToIds(entry.p.filter((_, i) => i % 2 === 0));
+    const scores = entry.p.filter((_, i) => i % 2 === 1).map((score) => score / 100);
+    return { stem, forms: entry.f, ids, scores, idf: this.idf(ids.length) };
+  }
+
+  idf(count) {
+    return Math.log(1 + (this.articles - count + 0.5) / (count + 0.5));
+  }
+
+  // The term groups as a Map from stemmed phrase to [{group, related}], and the stop words.
+  terms() {
+    if (!this.termsPromise) {
+      this.termsPromise = this.json("t.json").then((data) => {
+        const phrases = new Map();
+        data.g.forEach(([equivalent, related], group) => {
+          for (const phrase of equivalent) phrases.set(phrase, [...(phrases.get(phrase) || []), { group, related: false }]);
+          for (const phrase of related) phrases.set(phrase, [...(phrases.get(phrase) || []), { group, related: true }]);
+        });
+        const longest = Math.max(1, ...[...phrases.keys()].map((phrase) => phrase.split(" ").length));
+        return { phrases, groups: data.g, stopwords: new Set(data.s), longest, keys: data.k };
+      });
+      this.termsPromise.catch(() => (this.termsPromise = null));
     }
-    if (best) return best;
-    const prefix = word.slice(0, Math.max(5, word.length - 3));
-    for (let length = word.length - 3; length <= word.length + 3; length++) {
-      for (const [candidate, [count, stem]] of Object.entries(await this.vocabulary(length))) {
-        if ((!best || count > best.count) && candidate.startsWith(prefix)) best = { word, stem, count, corrected: false };
+    return this.termsPromise;
+  }
+
+  // The most common site word one typo away from `word`, or null (words of 5+ letters only;
+  // candidates share the first letter, so three small files are enough).
+  async correct(word) {
+    if (word.length < TYPO_MIN) return null;
+    let best = null;
+    const lengths = [word.length - 1, word.length, word.length + 1];
+    const shards = await Promise.all(lengths.map((length) => this.sharded("w", `${length}${word[0]}`)));
+    for (const [i, length] of lengths.entries()) {
+      for (const [candidate, [count, stem]] of Object.entries(shards[i])) {
+        if (candidate.length !== length || candidate[0] !== word[0]) continue;
+        if ((!best || count > best.count) && withinOneEdit(word, candidate)) best = { word: candidate, stem, count };
       }
     }
     return best;
   }
 
-  async postings(stem) {
-    const data = await this.json(`zoeken/index/p/${stem}.json`);
-    if (!data) return { forms: [], ids: [], scores: [], idf: 0 };
-    // [gap, score × 100, gap, score × 100, …]
-    const ids = gapsToIds(data.p.filter((_, i) => i % 2 === 0));
-    const scores = data.p.filter((_, i) => i % 2 === 1).map((score) => score / 100);
-    const idf = Math.log(1 + (data.n - ids.length + 0.5) / (ids.length + 0.5));
-    return { forms: data.f, ids, scores, idf };
+  // The most common site word with the same beginning ("splits" -> "splitsen"): a last resort for
+  // words of 5+ letters that are neither on the site, one typo away, nor a compound.
+  async complete(word) {
+    if (word.length < TYPO_MIN) return null;
+    const prefix = word.slice(0, Math.max(TYPO_MIN, word.length - 3));
+    let best = null;
+    const lengths = [0, 1, 2, 3, 4, 5, 6].map((i) => word.length - 3 + i).filter((length) => length >= prefix.length);
+    const shards = await Promise.all(lengths.map((length) => this.sharded("w", `${length}${word[0]}`)));
+    for (const [i, length] of lengths.entries()) {
+      for (const [candidate, [count, stem]] of Object.entries(shards[i])) {
+        if (count > 0 && (!best || count > best.count) && candidate.length === length && candidate.startsWith(prefix)) best = { word: candidate, stem, count };
+      }
+    }
+    return best;
   }
 
-  // Articles with one value of a filter ({thema: "Hybride werken"}), or null without filters.
+  // Two known Dutch words that make up `word` ("schoonmaakproducten" -> schoonmaak + producten),
+  // with an optional linking s/e/en; the longest head first. Null when there is no such split.
+  async split(word) {
+    if (word.length < 2 * PART_MIN) return null;
+    const { stopwords } = await this.terms();
+    const part = (w, set) => set.has(w) && !stopwords.has(w) && !FUNCTION_WORDS.has(w);
+    const [heads, tails] = await Promise.all([this.sharded("c", `h${word.slice(0, 2)}`), this.sharded("c", `t${word.slice(-3)}`)]);
+    const headSet = new Set(own(heads, `h${word.slice(0, 2)}`) || []);
+    const tailSet = new Set(own(tails, `t${word.slice(-3)}`) || []);
+    for (let i = word.length - PART_MIN; i >= PART_MIN; i--) {
+      const left = word.slice(0, i), right = word.slice(i);
+      if (!part(right, tailSet)) continue;
+      for (const link of ["", "s", "e", "en"]) {
+        const head = link && left.endsWith(link) ? left.slice(0, -link.length) : link ? null : left;
+        if (head && head.length >= PART_MIN && part(head, headSet)) return [head, right];
+      }
+    }
+    return null;
+  }
+
+  // Articles with one value of each filter ({thema: "Hybride werken"}), or null without filters.
   async allowed(filters) {
     let allowed = null;
-    for (const [key, value] of Object.entries(filters)) {
-      const lists = (await this.json(`zoeken/index/f/${key}.json`)) || {};
-      const ids = new Set(gapsToIds(lists[value] || []));
+    for (const [key, value] of filters) {
+      const ids = new Set(gapsToIds(own(await this.json(`f/${key}.json`), value) || []));
       allowed = allowed ? new Set([...allowed].filter((id) => ids.has(id))) : ids;
     }
     return allowed;
   }
 
   document(id) {
-    return this.json(`zoeken/index/d/${id}.json`);
+    return this.json(`d/${id}.json`);
   }
 
-  // Ranked article ids for a query. Stop words count only when the query has nothing else.
-  // Pages with every word come first; when fewer than three have them all (a long question),
-  // pages with some of the words follow, weighed down by the share of words they miss.
-  async search(query, filters = {}) {
-    const original = words(query);
-    const resolved = await Promise.all(original.map((w) => this.resolve(w)));
-    const unknown = original.filter((w, i) => resolved[i] === null);
-    const found = resolved.filter(Boolean);
-    const corrections = found.filter((r) => r.corrected).map((r) => r.word);
-    const content = found.filter((r) => !STOPWORDS.has(r.word));
-    const stems = [...new Set((content.length ? content : found).map((r) => r.stem))];
-    const [lists, allowed] = await Promise.all([Promise.all(stems.map((s) => this.postings(s))), this.allowed(filters)]);
-    const score = new Map(), matched = new Map();
-    for (const list of lists) {
-      for (let i = 0; i < list.ids.length; i++) {
-        const id = list.ids[i];
-        if (allowed && !allowed.has(id)) continue;
-        score.set(id, (score.get(id) || 0) + list.scores[i]);
-        matched.set(id, (matched.get(id) || 0) + 1);
-      }
-    }
-    const all = [...matched].filter(([, m]) => m === stems.length).map(([id]) => id);
-    const ids = all.length >= ENOUGH || stems.length < 2 ? all : [...score.keys()];
-    const rank = (id) => score.get(id) * (matched.get(id) / stems.length) ** 2;
-    ids.sort((a, b) => rank(b) - rank(a) || a - b);
-    const forms = new Map();
-    lists.forEach((list, term) => list.forms.forEach((form) => forms.set(form, term)));
-    return { ids, forms, weights: lists.map((list) => list.idf), corrections, unknown };
-  }
-}
-
-const WORD = /[\p{L}\p{N}]+/gu;
-const PLAIN = /^[a-z0-9]+$/;
-
-// Every word of `text` with its place and, when the query matched it, its term number.
-function scan(text, forms) {
-  const found = [];
-  for (const match of text.matchAll(WORD)) {
-    const lower = match[0].toLowerCase();
-    found.push({ start: match.index, end: match.index + match[0].length, term: forms.get(PLAIN.test(lower) ? lower : fold(lower)) });
-  }
-  return found;
-}
-
-// About `size` words of the article (headings included) around the most query words, as
-// [{text, mark}] runs: the window with the most different query words, then the most matches.
-export function excerpt(doc, forms, size = 30) {
-  const text = doc.s.map(([, heading, body]) => (heading ? `${heading} ${body}` : body)).join(" ");
-  const found = scan(text, forms);
-  if (!found.length) return [];
-  const counts = new Map();
-  let distinct = 0, hits = 0, bestStart = 0, bestValue = -1;
-  const add = (word, step) => {
-    if (word.term === undefined) return;
-    const before = counts.get(word.term) || 0;
-    counts.set(word.term, before + step);
-    hits += step;
-    if (before === 0 && step > 0) distinct++;
-    if (before === 1 && step < 0) distinct--;
-  };
-  for (let i = 0; i < found.length; i++) {
-    add(found[i], 1);
-    if (i >= size) add(found[i - size], -1);
-    const start = Math.max(0, i - size + 1);
-    const value = distinct * 1000 + hits;
-    if (i >= Math.min(size, found.length) - 1 && value > bestValue) [bestStart, bestValue] = [start, value];
-  }
-  const last = Math.min(found.length, bestStart + size) - 1;
-  const runs = [];
-  let at = found[bestStart].start;
-  for (const word of found.slice(bestStart, last + 1)) {
-    if (word.term === undefined) continue;
-    if (word.start > at) runs.push({ text: text.slice(at, word.start), mark: false });
-    runs.push({ text: text.slice(word.start, word.end), mark: true });
-    at = word.end;
-  }
-  const end = last + 1 < found.length ? found[last].end : text.length;
-  if (end > at) runs.push({ text: text.slice(at, end), mark: false });
-  if (bestStart > 0) runs.unshift({ text: "… ", mark: false });
-  if (last + 1 < found.length) runs.push({ text: " …", mark: false });
-  return runs;
-}
-
-// The numbered tips that match the query best: a word in the heading counts three times, repeats
-// count less and less, and rare words (weights: their idf) more than common ones.
-export function matchingTips(doc, forms, weights, limit = 2) {
-  const value = (heading, text) => {
-    const tf = new Map();
-    const count = (words, n) => words.forEach((w) => w.term !== undefined && tf.set(w.term, (tf.get(w.term) || 0) + n));
-    count(scan(heading, forms), 3);
-    count(scan(text, forms), 1);
-    let sum = 0;
-    for (const [term, f] of tf) sum += weights[term] * (f / (f + 1.2));
-    return sum;
-  };
-  return doc.s
-    .filter(([anchor, heading]) => anchor && /^\d+\.\s/.test(heading))
-    .map(([anchor, heading, text], order) => ({ anchor, heading, order, value: value(heading, text) }))
-    .filter((tip) => tip.value > 0)
-    .sort((a, b) => b.value - a.value || a.order - b.order)
-    .slice(0, limit);
 }

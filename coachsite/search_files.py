@@ -1,0 +1,214 @@
+"""The files of the static search index, in one folder named by their content hash.
+
+Why a hash: article numbers are positions in one build. A page of build N names the folder
+``zoeken/<hash>/`` of build N, so a CDN or a half-finished upload can never mix posting files of
+one build with article files of another, and every file may be cached for a year (``immutable``).
+A page left open across a deploy finds its folder gone and says so, instead of showing wrong
+articles.
+
+Small files by design (a query downloads only what it needs, whatever the size of the site):
+
+- ``p/<shard>.json``: per stem, its forms (for highlighting) and ``[gap, score × 100, …]``;
+- ``w/<shard>.json``: the typo vocabulary, ``{word: [articles, stem]}``, sharded by length and
+  first letter, so a typo fetches three small files;
+- ``c/<shard>.json``: known Dutch words for splitting compound query words, keyed by their first
+  two letters (``h``) and last three letters (``t``): every head of a word shares its start and
+  every tail its end, so a split needs two files;
+- ``d/<id>.json``: what one result shows; ``f/<name>.json``: articles per filter value;
+- ``t.json``: the term groups (synonyms and thesaurus, stemmed) and the stop words.
+
+Shards are chosen by FNV-1a of a key modulo a count that grows with the site (``search-index.js``
+computes the same hash); the counts are written into the search page with the folder name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import math
+import os
+from pathlib import Path
+
+from coachsite.search import MAX_WORD, STOPWORDS, TermGroup
+from coachsite.search_index import Document, Stems, score_documents
+
+DICTIONARY = Path(__file__).resolve().parent / "data" / "woorden-nl.txt"
+SEARCH_DIR = "zoeken"
+SHARD_BYTES = {"p": 4_000, "w": 8_000, "c": 16_000}  # raw JSON per shard, before gzip
+TYPO_MIN = 5  # shorter query words are not corrected; candidates are one letter shorter
+PART_MIN = 3
+
+
+def shard(key: str, count: int) -> int:
+    """FNV-1a (32 bit) of ``key`` modulo ``count``: the same function as ``shard`` in search-index.js."""
+    value = 0x811C9DC5
+    for char in key:
+        value = ((value ^ ord(char)) * 0x01000193) & 0xFFFFFFFF
+    return value % count
+
+
+def _json(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _entry(name: str, value) -> str:
+    """One ``"name":value`` member of a shard's JSON object."""
+    return json.dumps(name, ensure_ascii=False) + ":" + json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, bytes]) -> int:
+    """``entries``: name -> (shard key, its ``_entry``). Writes ``prefix/<n>.json`` files; returns
+    the count. Each value is serialised once; a shard is the concatenation of its entries."""
+    count = max(1, math.ceil(sum(len(text) for _, text in entries.values()) / SHARD_BYTES[prefix]))
+    shards: list[list[str]] = [[] for _ in range(count)]
+    for name in sorted(entries):
+        key, text = entries[name]
+        shards[shard(key, count)].append(text)
+    for number, content in enumerate(shards):
+        files[f"{prefix}/{number}.json"] = ("{" + ",".join(content) + "}").encode("utf-8")
+    return count
+
+
+def _delta(ids: list[int]) -> list[int]:
+    """Sorted ids as gaps: small numbers are fewer bytes, before and after gzip."""
+    return [b - a for a, b in zip([0] + ids, ids)]
+
+
+@functools.lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    lines = DICTIONARY.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def _parts(words) -> dict[str, set[str]]:
+    parts: dict[str, set[str]] = {}
+    for word in words:
+        if PART_MIN <= len(word) <= 20:
+            parts.setdefault("h" + word[:2], set()).add(word)
+            parts.setdefault("t" + word[-3:], set()).add(word)
+    return parts
+
+
+@functools.lru_cache(maxsize=2)
+def _dictionary_entries(cache: Path | None) -> dict[str, str]:
+    """Heads and tails of the Dutch word list as shard entries: the same for every build, so they
+    are computed once per process and kept in ``cache`` (Pelican's cache folder) between builds."""
+    digest = hashlib.sha256(DICTIONARY.read_bytes() + str(PART_MIN).encode()).hexdigest()[:12]
+    path = Path(cache) / f"search-compounds-{digest}.tsv" if cache else None
+    with contextlib.suppress(OSError):
+        if path:
+            return dict(line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines())
+    entries = {key: _entry(key, sorted(found)) for key, found in _parts(dictionary_words()).items()}
+    if path:
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text("".join(f"{key}\t{text}\n" for key, text in entries.items()), encoding="utf-8")
+            os.replace(tmp, path)
+    return entries
+
+
+def compound_entries(site_words: set[str], cache: Path | None = None) -> dict[str, tuple[str, str]]:
+    """Known words for compound splitting: the Dutch word list plus the site's own words."""
+    entries = {key: (key, text) for key, text in _dictionary_entries(cache).items()}
+    dictionary = dictionary_words()
+    for key, found in _parts(w for w in site_words if w.isalpha() and w not in dictionary).items():
+        if key in entries:
+            found |= set(json.loads(entries[key][1].split(":", 1)[1]))
+        entries[key] = (key, _entry(key, sorted(found)))
+    return entries
+
+
+def stemmed_groups(groups: list[TermGroup], stems: Stems, known: set[str]) -> list[list[list[str]]]:
+    """Groups as stemmed phrases; only groups of which some phrase can match an article."""
+    def stem_phrase(phrase: str) -> str:
+        return " ".join(stems(word) for word in phrase.split())
+
+    def findable(phrase: str) -> bool:
+        content = [s for w, s in zip(phrase.split(), stem_phrase(phrase).split()) if w not in STOPWORDS]
+        return bool(content) and all(s in known for s in content)
+
+    kept = []
+    for group in groups:
+        if any(findable(p) for p in group.phrases()):
+            kept.append([sorted({stem_phrase(p) for p in group.equivalent}), sorted({stem_phrase(p) for p in group.related})])
+    return kept
+
+
+def group_keys(kept: list[list[list[str]]], known: set[str]) -> dict[str, str]:
+    """Shard keys that put the postings of a group's terms into one shard ("g<number>"), so that a
+    query word and its synonyms cost one download; a stem in several groups goes with the first."""
+    keys: dict[str, str] = {}
+    for number, (equivalent, related) in enumerate(kept):
+        for phrase in equivalent + related:
+            for stem in phrase.split():
+                if stem in known and stem not in STOPWORDS:
+                    keys.setdefault(stem, f"g{number}")
+    return keys
+
+
+def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | None = None, cache: Path | None = None) -> tuple[dict[str, bytes], dict]:
+    """Every file of the index (relative path -> bytes) and what the search page must know."""
+    stems = stems or Stems()
+    postings, forms, vocabulary = score_documents(docs, stems)
+    files: dict[str, bytes] = {}
+    entries = {}
+    for stem, scores in postings.items():
+        ids = sorted(scores)
+        pairs = [x for gap, doc_id in zip(_delta(ids), ids) for x in (gap, max(1, round(scores[doc_id] * 100)))]
+        entries[stem] = (stem, _entry(stem, {"f": sorted(forms[stem]), "p": pairs}))
+    kept = stemmed_groups(groups, stems, set(postings))
+    keys = group_keys(kept, set(postings))
+    for stem, key in keys.items():
+        entries[stem] = (key, entries[stem][1])
+    shards = {"p": _sharded("p", entries, files)}
+    # Typo candidates: the site's words, and the words of the term groups (count 0), so that
+    # "klachtenafhandling" is corrected to a thesaurus word even where no article uses it.
+    group_words = {w for g in groups for phrase in g.phrases() for w in phrase.split()}
+    typo = {w: (f"{len(w)}{w[0]}", _entry(w, [vocabulary.get(w, 0), stems(w)])) for w in set(vocabulary) | group_words if len(w) >= TYPO_MIN - 1}
+    shards["w"] = _sharded("w", typo, files)
+    shards["c"] = _sharded("c", compound_entries(set(vocabulary), cache), files)
+    filters: dict[str, dict[str, list[int]]] = {"thema": {}, "auteur": {}, "tag": {}}
+    for doc_id, doc in enumerate(docs):
+        sections = [[s.anchor, s.heading, s.text] for s in doc.sections]
+        files[f"d/{doc_id}.json"] = _json({"u": doc.url, "t": doc.title, "m": doc.theme, "d": doc.date, "s": sections})
+        for name, values in (("thema", [doc.theme]), ("auteur", doc.authors), ("tag", doc.tags)):
+            for value in values:
+                filters[name].setdefault(value, []).append(doc_id)
+    for name, values in filters.items():
+        files[f"f/{name}.json"] = _json({value: _delta(ids) for value, ids in sorted(values.items())})
+    files["t.json"] = _json({"s": list(STOPWORDS), "g": kept, "k": keys})
+    meta = {"shards": shards, "articles": len(docs), "stems": len(postings), "words": len(vocabulary), "max_word": MAX_WORD}
+    return files, meta
+
+
+def content_hash(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
+    return digest.hexdigest()[:12]
+
+
+def write_index(docs: list[Document], groups: list[TermGroup], site: Path, cache: Path | None = None) -> dict:
+    """Write the index into ``site/zoeken/<hash>/``; return the page's view of it (``url`` etc.).
+    ``cache``: a folder for the stems of earlier builds (Pelican's cache folder)."""
+    stems = Stems(Path(cache) / "search-stems.json" if cache else None)
+    files, meta = index_files(docs, groups, stems, Path(cache) if cache else None)
+    stems.save()
+    folder = Path(site) / SEARCH_DIR / content_hash(files)
+    for sub in {path.split("/")[0] for path in files if "/" in path}:
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    for path, data in files.items():
+        with open(folder / path, "wb") as handle:
+            handle.write(data)
+    return {**meta, "url": f"{SEARCH_DIR}/{folder.name}/", "files": len(files)}
+
+
+def folder_stats(folder: Path) -> dict:
+    """Files and bytes of an index folder, and its size as ``du`` counts it (whole blocks)."""
+    paths = [p for p in Path(folder).rglob("*") if p.is_file()]
+    blocks = sum(os.stat(p).st_blocks * 512 for p in paths)
+    return {"files": len(paths), "bytes": sum(p.stat().st_size for p in paths), "du_bytes": blocks}
+

@@ -1,0 +1,158 @@
+// Ranking on top of the static index (search-index.js): a query becomes concepts (its words and
+// phrases, each with its term groups, typo correction, compound parts or longer form as weighted
+// alternatives, all on stems), and articles are ranked by the concepts they match. A result needs
+// FLOOR of the query's weight (rare words weigh more), so one shared common word is never enough.
+
+import { MAX_QUERY_CHARS, MAX_QUERY_WORDS, own, stemOf, words } from "./search-index.js";
+
+export const WEIGHT = { exact: 1, equivalent: 0.9, part: 0.8, related: 0.5 };
+export const FLOOR = 0.5; // a result needs this share of the query's weight
+const UNKNOWN = 1.0;
+const PHRASE = 0.6;
+const PARTICLES = ["terug", "door", "over", "mee", "uit", "aan", "toe", "om", "op", "af", "in"];
+const RARE = 3; // a word in fewer articles than this is also looked up by its compound parts
+
+// One query word or phrase as a concept: the ways an article can match it, each a list of
+// stems (all needed) with a weight. Order: the word itself and its term groups; else a typo
+// correction; else the parts of a compound (each a concept of its own, sharing the weight).
+async function concept(index, label, stems, terms, allowParts = true) {
+  const alternatives = [];
+  const content = stems.filter((s, i) => !terms.stopwords.has(label.split(" ")[i]));
+  const own = content.length ? content : stems;
+  const expanded = [];
+  expand(index, stems.join(" "), terms, expanded); // starts fetching their postings, too
+  const exact = await Promise.all(own.map((s) => index.posting(s)));
+  if (exact.every(Boolean)) alternatives.push({ stems: own, weight: WEIGHT.exact });
+  alternatives.push(...expanded);
+  if (stems.length === 1 && exact[0] && exact[0].ids.length < RARE && allowParts) {
+    // A compound that few articles use ("klantvriendelijk") also finds articles with both its parts.
+    const parts = await index.split(label);
+    const partStems = parts ? parts.map(stemOf) : [];
+    if (parts && (await Promise.all(partStems.map((s) => index.posting(s)))).every(Boolean)) {
+      alternatives.push({ stems: partStems, weight: WEIGHT.part });
+    }
+  }
+  if (alternatives.length || stems.length > 1) return { label, alternatives, share: 1 };
+  // Unknown word: a typo, else a compound (both looked up at once), else a longer form. A part of
+  // a compound is taken as it is ("griepprik" is not "groep" + "prik").
+  if (!allowParts) return { label, alternatives, share: 1 };
+  const [corrected, parts] = await Promise.all([index.correct(label), index.split(label)]);
+  if (corrected) {
+    alternatives.push({ stems: [corrected.stem], weight: WEIGHT.exact });
+    expand(index, corrected.stem, terms, alternatives);
+    return { label, alternatives, corrected: corrected.word, share: 1 };
+  }
+  if (parts) {
+    const sub = await Promise.all(parts.map((part) => concept(index, part, [stemOf(part)], terms, false)));
+    if (sub.some((c) => c.alternatives.length)) {
+      return { label, parts: sub.map((c) => ({ ...c, share: 0.5, alternatives: c.alternatives.map((a) => ({ ...a, weight: a.weight * WEIGHT.part })) })) };
+    }
+  }
+  // A verb with a separable particle the site writes without it: "inroosteren" -> "roosteren".
+  const particle = PARTICLES.find((p) => label.startsWith(p) && label.length - p.length >= 5);
+  const bare = particle ? await index.posting(stemOf(label.slice(particle.length))) : null;
+  if (bare) return { label, alternatives: [{ stems: [bare.stem], weight: WEIGHT.part }], share: 1 };
+  const completed = await index.complete(label);
+  if (completed) alternatives.push({ stems: [completed.stem], weight: WEIGHT.related });
+  return { label, alternatives, share: 1 };
+}
+
+// Adds the terms grouped with `phrase` to `alternatives` and starts loading their postings.
+function expand(index, phrase, terms, alternatives) {
+  for (const { group, related } of terms.phrases.get(phrase) || []) {
+    const [equivalent, broader] = terms.groups[group];
+    const add = (list, weight) => {
+      for (const other of list) {
+        if (other === phrase) continue;
+        const stems = other.split(" ").filter((s) => !terms.stopwords.has(s));
+        if (!stems.length) continue;
+        // Without word positions a phrase is only "all its words somewhere in the article":
+        // weaker evidence than one word, so it weighs less.
+        alternatives.push({ stems, weight: stems.length > 1 ? weight * PHRASE : weight });
+        stems.forEach((s) => index.sharded("p", own(terms.keys, s) || s).catch(() => {}));
+      }
+    };
+    add(equivalent, related ? WEIGHT.related : WEIGHT.equivalent);
+    if (!related) add(broader, WEIGHT.related);
+  }
+}
+
+// The query as concepts: the longest known phrases of the term groups first ("op afstand"),
+// then each other word; stop words only when the query has nothing else.
+export async function analyse(index, query) {
+  const terms = await index.terms();
+  // Words over the length limit are dropped, then at most MAX_QUERY_CHARS characters are read
+  // (a pasted page costs no more than a sentence) and MAX_QUERY_WORDS words used.
+  const cleaned = query.replace(new RegExp(`[\\p{L}\\p{N}]{${index.maxWord + 1},}`, "gu"), " ");
+  const tokens = words(cleaned.slice(0, MAX_QUERY_CHARS), index.maxWord);
+  const stems = tokens.map(stemOf);
+  const pieces = [];
+  for (let i = 0; i < tokens.length; ) {
+    let length = Math.min(terms.longest, tokens.length - i);
+    while (length > 1 && !terms.phrases.has(stems.slice(i, i + length).join(" "))) length--;
+    pieces.push({ label: tokens.slice(i, i + length).join(" "), stems: stems.slice(i, i + length) });
+    i += length;
+  }
+  const content = pieces.filter((p) => p.stems.length > 1 || !terms.stopwords.has(p.label));
+  const used = (content.length ? content : pieces).slice(0, MAX_QUERY_WORDS);
+  const concepts = await Promise.all(used.map((p) => concept(index, p.label, p.stems, terms)));
+  return { concepts: concepts.flatMap((c) => c.parts || [c]), capped: content.length > MAX_QUERY_WORDS || cleaned.length > MAX_QUERY_CHARS };
+}
+
+// Ranked article ids for a query, with what the page needs to explain and highlight them.
+export async function search(index, query, filters = new Map()) {
+  const [{ concepts, capped }, allowed] = await Promise.all([analyse(index, query), index.allowed(filters)]);
+  const lists = new Map();
+  const needed = [...new Set(concepts.flatMap((c) => c.alternatives.flatMap((a) => a.stems)))];
+  (await Promise.all(needed.map((s) => index.posting(s)))).forEach((list, i) => lists.set(needed[i], list));
+  const forms = new Map();
+  const weights = [];
+  const score = new Map(), share = new Map();
+  let total = 0;
+  concepts.forEach((concept, term) => {
+    // A concept weighs as much as the idf of its own word (or, when the site lacks it, of its
+    // best-weighted terms that the site has); a word the site does not know weighs UNKNOWN × the
+    // idf of a word in no article: enough that one or two shared words do not carry an off-topic
+    // query ("belastingaangifte invullen"), not so much that one verb the site never uses sinks a
+    // reader's whole question (tuned on tests/data/search_queries.tsv).
+    const present = concept.alternatives.filter((a) => a.stems.every((s) => lists.get(s)));
+    const top = Math.max(0, ...present.map((a) => a.weight));
+    const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+    const idfs = present.filter((a) => a.weight === top).map((a) => mean(a.stems.map((s) => lists.get(s).idf)));
+    const weight = (idfs.length ? Math.max(...idfs) : UNKNOWN * index.idf(0)) * concept.share;
+    weights.push(weight);
+    total += weight;
+    // Per article, the best alternative: its weight × its BM25 score (the mean over the words of a
+    // phrase), with the idf capped at the concept's own: a rare synonym never outweighs the word
+    // the reader typed, and a common one weighs less than that word.
+    const best = new Map(); // article -> [value, matched weight]
+    for (const alternative of present) {
+      const found = alternative.stems.map((s) => lists.get(s));
+      found.forEach((list) => list.forms.forEach((form) => forms.has(form) || forms.set(form, term)));
+      const perArticle = new Map();
+      const cap = (list) => Math.min(list.idf, weight / concept.share) / list.idf;
+      for (const list of found) list.ids.forEach((id, i) => perArticle.set(id, [...(perArticle.get(id) || []), list.scores[i] * cap(list)]));
+      for (const [id, strengths] of perArticle) {
+        if (strengths.length < found.length || (allowed && !allowed.has(id))) continue;
+        const value = alternative.weight * mean(strengths) * concept.share;
+        const previous = best.get(id);
+        if (!previous || value > previous[0]) best.set(id, [value, alternative.weight * weight]);
+      }
+    }
+    for (const [id, [value, matched]] of best) {
+      score.set(id, (score.get(id) || 0) + value);
+      share.set(id, (share.get(id) || 0) + matched);
+    }
+  });
+  const ids = [...score.keys()].filter((id) => share.get(id) >= FLOOR * total - 1e-9);
+  const rank = (id) => score.get(id) * (share.get(id) / total) ** 2;
+  ids.sort((a, b) => rank(b) - rank(a) || a - b);
+  return {
+    ids,
+    forms,
+    weights,
+    corrections: concepts.filter((c) => c.corrected).map((c) => c.corrected),
+    unknown: concepts.filter((c) => !c.alternatives.length).map((c) => c.label),
+    capped,
+  };
+}
