@@ -72,8 +72,11 @@ def test_send_dry_run(smtp, env, issue_root, subscribers):
         (["--subscribers", "bestaat-niet.csv"], {}, "kan het abonneebestand niet openen"),
         ([], {"NEWSLETTER_SMTP_HOST": "smtp.example.nl", "NEWSLETTER_SMTP_USER": "nb", "NEWSLETTER_SMTP_PASSWORD": "geheim-ww"},
          "het wachtwoord zou onversleuteld naar smtp.example.nl gaan"),
-        (["--limit", "-1"], {}, "-1"),
-        (["--rate", "0"], {}, "0"),
+        (["--limit", "-1"], {}, "Fout: Ongeldige waarde voor '--limit': -1 valt buiten het bereik x>=0."),
+        (["--limit", "veel"], {}, "'veel' is geen getal (geheel getal)."),
+        (["--rate", "0"], {}, "Fout: Ongeldige waarde voor '--rate': 0.0 valt buiten het bereik x>0."),
+        (["--rate", "0,5"], {}, "'0,5' is geen getal (getal met een punt als decimaalteken, bijvoorbeeld 0.5)."),
+        (["--date", "25-11-2026"], {}, "Fout: Ongeldige waarde voor '--date': '25-11-2026' is geen datum zoals 2026-11-25"),
     ],
 )
 def test_send_bad_input_is_a_clear_error(env, issue_root, subscribers, args, env_change, message):
@@ -181,9 +184,39 @@ def test_send_without_subscribers_or_test_is_a_clear_error(env, issue_root):
     assert "Fout: geef --subscribers BESTAND (of --test ADRES voor een testversie)" in result.output
 
 
-@pytest.mark.parametrize("command", ["send", "unsubscribe"])
-def test_every_option_has_help(command):
+def _dutch_texts() -> set[str]:
+    from babel.messages.pofile import read_po
+
+    from coachsite import i18n
+
+    texts = set()
+    for source in i18n.catalog_sources("nl"):
+        with source.open("rb") as handle:
+            texts |= {m.string for m in read_po(handle, locale="nl") if m.id and isinstance(m.string, str)}
+    return texts
+
+
+def test_every_command_and_option_has_dutch_help():
     from scripts.newsletter import cli
 
-    for param in cli.commands[command].params:
-        assert getattr(param, "help", None), f"{command} {param.name}"
+    dutch = _dutch_texts()
+    for name, command in cli.commands.items():
+        assert command.help in dutch, name
+        for param in command.params:
+            assert getattr(param, "help", None) in dutch, f"{name} {param.name}"
+
+
+def test_send_and_unsubscribe_help_read_as_dutch(issue_root):
+    sent = " ".join(run(issue_root, "send", "--help").output.split())
+    assert sent.startswith("Gebruik: cli send [OPTIES] Verstuur een nieuwsbrief naar elke actieve abonnee, precies één keer.")
+    for shown in ("--date JJJJ-MM-DD Datum van een gemaakte nieuwsbrief. [verplicht]", "--subscribers BESTAND Abonneelijst:",
+                  "--test ADRES Stuur een testversie", "--test-copy Stuur een testversie naar de adressen in de instelling",
+                  "--resend-uncertain Verstuur ook naar abonnees van wie niet zeker is", "--limit AANTAL Verstuur deze keer",
+                  "--rate AANTAL Hooguit AANTAL berichten per seconde", "--dry-run Verstuur niets;"):
+        assert shown in sent
+    unsubscribed = " ".join(run(issue_root, "unsubscribe", "--help").output.split())
+    assert "Zet de status van deze abonnees op afgemeld" in unsubscribed
+    for shown in ("--email ADRES Adres om af te melden", "--token CODE Afmeldcode uit een afmeldlink",
+                  "--from-file BESTAND Bestand met één ondertekend verzoek per regel"):
+        assert shown in unsubscribed
+    assert "Gebruik: cli [OPTIES] OPDRACHT [ARGUMENTEN]..." in run(issue_root, "--help").output
