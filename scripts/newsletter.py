@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 
 from coachsite import click_nl
-from coachsite.dates import nl_date, today
-from coachsite.i18n import _
+from coachsite.dates import AMSTERDAM, nl_date, today
+from coachsite.i18n import _, ngettext
 from coachsite.newsletter import archive
 from coachsite.newsletter.issue import IssueError, build_issue, default_issue_date
 from coachsite.newsletter.render import RenderError
@@ -209,7 +209,7 @@ def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, t
         marker = summary.already_marked
         click.echo(_(
             "The issue of {date} was already sent ({finished}, {sent} subscribers from {source}); nothing to do."
-        ).format(date=date.isoformat(), finished=marker.get("finished_at", "?")[:16], sent=marker.get("sent", "?"),
+        ).format(date=nl_date(date), finished=_when(marker.get("finished_at")), sent=marker.get("sent", "?"),
                  source=marker.get("subscribers_file", "?")))
         return
     sendreport.summary(summary, str(subscribers), dry_run)
@@ -220,6 +220,17 @@ def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, t
         click.echo(_("Not finished yet: run the same command again to send the rest and retry the failed ones."))
     if summary.failed or summary.uncertain and not dry_run:
         sys.exit(1)
+
+
+def _when(stamp) -> str:
+    """A sent.json time stamp as the coach reads it: "25 november 2026 om 10:14"."""
+    try:
+        moment = dt.datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp or "?")[:16]
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(AMSTERDAM)
+    return _("{date} at {time}").format(date=nl_date(moment), time=moment.strftime("%H:%M"))
 
 
 def _progress_bar():
@@ -298,7 +309,9 @@ def unsubscribe(subscribers: Path, emails, tokens, from_file):
         fail(_("not in {path}: {emails} (the others were processed)").format(
             path=subscribers, emails=", ".join(result.not_found)))
     if requests.refused:
-        fail(_("{count} request(s) refused (listed above); the others were processed").format(
+        fail(ngettext("{count} request refused (listed above); the others were processed",
+                      "{count} requests refused (listed above); the others were processed",
+                      len(requests.refused)).format(
             count=len(requests.refused)))
 
 

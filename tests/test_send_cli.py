@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -35,7 +37,9 @@ def test_send_prints_summary_problems_and_marks_the_issue(smtp, env, issue_root,
     assert (issue_root / DATE / SENT_FILE).exists()
 
     again = run(issue_root, "send", "--date", DATE, "--subscribers", str(subscribers), env=env)
-    assert again.exit_code == 0 and "is al verstuurd" in again.output and "er is niets te doen" in again.output
+    assert again.exit_code == 0
+    assert re.search(r"^De nieuwsbrief van 25 november 2026 is al verstuurd \(\d+ \w+ \d{4} om \d\d:\d\d, 4 abonnees uit "
+                     rf"{re.escape(subscribers.name)}\); er is niets te doen\.$", again.output, re.M), again.output
     assert len(smtp.handler.messages) == 4
 
 
@@ -68,7 +72,7 @@ def test_send_dry_run(smtp, env, issue_root, subscribers):
     [
         ([], {"NEWSLETTER_UNSUBSCRIBE_SECRET": ""}, "NEWSLETTER_UNSUBSCRIBE_SECRET is niet ingesteld"),
         ([], {"NEWSLETTER_SMTP_SECURITY": "ssl"}, "gebruik een van none, starttls, tls"),
-        (["--date", "2026-10-28"], {}, "deze nieuwsbrief is niet te lezen"),
+        (["--date", "2026-10-28"], {}, "issue.json bestaat niet: maak eerst de nieuwsbrief (make newsletter DATE=2026-10-28)"),
         (["--subscribers", "bestaat-niet.csv"], {}, "kan het abonneebestand niet openen"),
         ([], {"NEWSLETTER_SMTP_HOST": "smtp.example.nl", "NEWSLETTER_SMTP_USER": "nb", "NEWSLETTER_SMTP_PASSWORD": "geheim-ww"},
          "het wachtwoord zou onversleuteld naar smtp.example.nl gaan"),
@@ -136,7 +140,7 @@ def test_forged_and_bad_request_lines_are_refused_and_the_rest_processed(env, is
         f"  {requests}, regel 2: 'vervalst.token' is geen afmeldcode (niet te ontcijferen)\n"
         f"  {requests}, regel 4: geen geldige UTF-8 bij byte 12 van deze regel\n"
     ) in result.output
-    assert "Fout: 3 verzoek(en) geweigerd (zie hierboven); de andere zijn verwerkt" in result.output
+    assert "Fout: 3 verzoeken geweigerd (zie hierboven); de andere zijn verwerkt" in result.output
     expected = SUBSCRIBERS_CSV.replace("piet@example.nl,,actief", "piet@example.nl,,afgemeld")
     assert subscribers.read_text(encoding="utf-8") == expected  # only piet changed
 

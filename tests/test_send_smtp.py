@@ -312,7 +312,7 @@ def test_bad_subscriber_file_stops_before_anything_is_sent(smtp, settings, issue
     with pytest.raises(SendError) as error:
         send(issue_root, path, config_for(smtp, settings))
     assert str(error.value) == (
-        f"{path}: 1 probleem/problemen; er is niets verstuurd. Los eerst dit op:\n"
+        f"{path}: 1 probleem; er is niets verstuurd. Los dit eerst op:\n"
         f"  {path}, regel 3: veld 'status': 'misschien' is niet een van actief, afgemeld")
     assert smtp.handler.messages == [] and log_lines(issue_root) == []
 
