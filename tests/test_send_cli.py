@@ -224,3 +224,18 @@ def test_send_and_unsubscribe_help_read_as_dutch(issue_root):
                   "--from-file BESTAND Bestand met één ondertekend verzoek per regel"):
         assert shown in unsubscribed
     assert "Gebruik: cli [OPTIES] OPDRACHT [ARGUMENTEN]..." in run(issue_root, "--help").output
+
+
+def test_the_coachs_guide_names_only_real_send_options():
+    """HANDLEIDING.md's sending part must stay true to the command it describes."""
+    from pathlib import Path
+
+    from scripts.newsletter import cli
+
+    guide = (Path(__file__).resolve().parent.parent / "HANDLEIDING.md").read_text(encoding="utf-8")
+    part = guide[guide.index("## 5. De nieuwsbrief versturen"):guide.index("## 6.")]
+    real = {opt for param in cli.commands["send"].params for opt in param.opts}
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", part)) - {"--help"}
+    assert named <= real, named - real
+    assert {"--test", "--test-copy", "--dry-run", "--resend-uncertain", "--subscribers", "--date"} <= named
+    assert "**Onzeker**" in part and "Onzeker, niet opnieuw verstuurd" in part
