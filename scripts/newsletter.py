@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from coachsite import click_nl
-from coachsite.dates import AMSTERDAM, nl_date, today
+from coachsite.dates import nl_date, nl_moment, today
 from coachsite.i18n import _, ngettext
 from coachsite.newsletter import archive
 from coachsite.newsletter.issue import IssueError, build_issue, default_issue_date
@@ -209,7 +209,7 @@ def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, t
         marker = summary.already_marked
         click.echo(_(
             "The issue of {date} was already sent ({finished}, {sent} subscribers from {source}); nothing to do."
-        ).format(date=nl_date(date), finished=_when(marker.get("finished_at")), sent=marker.get("sent", "?"),
+        ).format(date=nl_date(date), finished=nl_moment(marker.get("finished_at")), sent=marker.get("sent", "?"),
                  source=marker.get("subscribers_file", "?")))
         return
     sendreport.summary(summary, str(subscribers), dry_run)
@@ -220,17 +220,6 @@ def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, t
         click.echo(_("Not finished yet: run the same command again to send the rest and retry the failed ones."))
     if summary.failed or summary.uncertain and not dry_run:
         sys.exit(1)
-
-
-def _when(stamp) -> str:
-    """A sent.json time stamp as the coach reads it: "25 november 2026 om 10:14"."""
-    try:
-        moment = dt.datetime.fromisoformat(str(stamp))
-    except ValueError:
-        return str(stamp or "?")[:16]
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(AMSTERDAM)
-    return _("{date} at {time}").format(date=nl_date(moment), time=moment.strftime("%H:%M"))
 
 
 def _progress_bar():

@@ -258,7 +258,7 @@ def test_a_server_that_wants_a_login_says_what_to_set(settings, issue_root, subs
 
 def test_second_send_while_one_runs_is_refused(smtp, settings, issue_root, subscribers):
     with SendLock(issue_root / DATE):
-        with pytest.raises(SendLogError, match=r"\.send\.lock: deze nieuwsbrief wordt al verstuurd \(pid \d+"):
+        with pytest.raises(SendLogError, match=r"\.send\.lock: deze nieuwsbrief wordt al verstuurd \(proces \d+, begonnen op \d+ \w+ \d{4} om \d\d:\d\d\)"):
             send(issue_root, subscribers, config_for(smtp, settings))
     assert smtp.handler.messages == []
     assert send(issue_root, subscribers, config_for(smtp, settings)).sent == 4  # released
