@@ -52,24 +52,33 @@ def number_range(kind: type = int, **limits) -> click.ParamType:
     return param_type
 
 
-class CoachCommand(click.Command):
-    """A command whose usage line ("Usage: … [OPTIONS]") is in the coach's language as well."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("options_metavar", _("[OPTIONS]"))
-        super().__init__(*args, **kwargs)
-
-
 class CoachGroup(click.Group):
-    """A group of commands (and subgroups) with translated usage lines; use ``cls=CoachGroup``."""
+    """The coach's command group: usage lines ("Usage: … [OPTIONS]") in her language as well.
 
-    command_class = CoachCommand
-    group_class = type  # subgroups are CoachGroups too
+    Why ``add_command``: commands are also made elsewhere (plain ``@click.command()``) and added
+    later; each gets the translated usage pieces when it joins, subgroups included.
+    """
+
+    group_class = type  # subgroups made with @group.group() are CoachGroups too
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("options_metavar", _("[OPTIONS]"))
-        kwargs.setdefault("subcommand_metavar", _("COMMAND [ARGS]..."))
         super().__init__(*args, **kwargs)
+        localize_usage(self)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        localize_usage(cmd)
+        super().add_command(cmd, name)
+
+
+def localize_usage(cmd: click.Command) -> None:
+    """Replace Click's English defaults "[OPTIONS]" and "COMMAND [ARGS]..." (left alone if customised)."""
+    if cmd.options_metavar == "[OPTIONS]":
+        cmd.options_metavar = _("[OPTIONS]")
+    if isinstance(cmd, click.Group):
+        if cmd.subcommand_metavar == "COMMAND [ARGS]...":
+            cmd.subcommand_metavar = _("COMMAND [ARGS]...")
+        for sub in cmd.commands.values():
+            localize_usage(sub)
 
 
 class Context:

@@ -212,3 +212,34 @@ def test_a_broken_settings_file_is_one_dutch_line(root, tmp_path, config, proble
     assert result.output == (f"Fout: {settings_file}, regel 2: er zit een fout in het instellingenbestand ({problem}); "
                              "herstel die en probeer het opnieuw\n")
     assert not (root / "2026-11-25").exists()
+
+
+def test_commands_made_elsewhere_get_dutch_usage_lines_when_added():
+    import click
+
+    from coachsite.clitools import CoachGroup
+
+    @click.group(cls=CoachGroup)
+    def top():
+        pass
+
+    @click.group()
+    def other():
+        pass
+
+    @other.command()
+    def inner():
+        pass
+
+    @top.group()
+    def made_here():
+        pass
+
+    @made_here.command()
+    def later():
+        pass
+
+    top.add_command(other)
+    assert " ".join(CliRunner().invoke(top, ["--help"]).output.split()).startswith("Gebruik: top [OPTIES] OPDRACHT [ARGUMENTEN]...")
+    assert "Gebruik: top other inner [OPTIES]" in CliRunner().invoke(top, ["other", "inner", "--help"]).output
+    assert "Gebruik: top made-here later [OPTIES]" in CliRunner().invoke(top, ["made-here", "later", "--help"]).output
