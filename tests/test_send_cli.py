@@ -214,7 +214,7 @@ def test_every_command_and_option_has_dutch_help(name):
 def test_send_and_unsubscribe_help_read_as_dutch(issue_root):
     sent = " ".join(run(issue_root, "send", "--help").output.split())
     assert sent.startswith("Gebruik: cli send [OPTIES] Verstuur een nieuwsbrief naar elke actieve abonnee, precies één keer.")
-    for shown in ("--date JJJJ-MM-DD Datum van een gemaakte nieuwsbrief. [verplicht]", "--subscribers BESTAND Abonneelijst:",
+    for shown in ("--date JJJJ-MM-DD Datum van een gemaakte nieuwsbrief. [verplicht]", "--subscribers BESTAND Abonneelijst",
                   "--test ADRES Stuur een testversie", "--test-copy Stuur een testversie naar de adressen in de instelling",
                   "--resend-uncertain Verstuur ook naar abonnees van wie niet zeker is", "--limit AANTAL Verstuur deze keer",
                   "--rate AANTAL Hooguit AANTAL berichten per seconde", "--dry-run Verstuur niets;"):
