@@ -7,6 +7,7 @@ never a traceback. ``CoachError`` is Click's own ``ClickException`` with a trans
 from __future__ import annotations
 
 import datetime as dt
+import traceback
 from pathlib import Path
 
 import click
@@ -27,6 +28,9 @@ class IsoDate(click.ParamType):
 
     name = "YYYY-MM-DD"
 
+    def get_metavar(self, param, ctx=None) -> str:
+        return _("YYYY-MM-DD")
+
     def convert(self, value, param, ctx):
         if isinstance(value, dt.date):
             return value
@@ -37,6 +41,44 @@ class IsoDate(click.ParamType):
 
 
 DATE = IsoDate()
+
+
+def number_range(kind: type = int, **limits) -> click.ParamType:
+    """A Click number range whose type name, shown in "'x' is not a valid …", is Dutch too."""
+    if kind is int:
+        param_type, param_type.name = click.IntRange(**limits), _("whole number")
+    else:
+        param_type, param_type.name = click.FloatRange(**limits), _("number with a decimal point, e.g. 0.5")
+    return param_type
+
+
+class CoachGroup(click.Group):
+    """The coach's command group: usage lines ("Usage: … [OPTIONS]") in her language as well.
+
+    Why ``add_command``: commands are also made elsewhere (plain ``@click.command()``) and added
+    later; each gets the translated usage pieces when it joins, subgroups included.
+    """
+
+    group_class = type  # subgroups made with @group.group() are CoachGroups too
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        localize_usage(self)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        localize_usage(cmd)
+        super().add_command(cmd, name)
+
+
+def localize_usage(cmd: click.Command) -> None:
+    """Replace Click's English defaults "[OPTIONS]" and "COMMAND [ARGS]..." (left alone if customised)."""
+    if cmd.options_metavar == "[OPTIONS]":
+        cmd.options_metavar = _("[OPTIONS]")
+    if isinstance(cmd, click.Group):
+        if cmd.subcommand_metavar == "COMMAND [ARGS]...":
+            cmd.subcommand_metavar = _("COMMAND [ARGS]...")
+        for sub in cmd.commands.values():
+            localize_usage(sub)
 
 
 class Context:
@@ -50,9 +92,33 @@ class Context:
     @property
     def settings(self) -> dict:
         if self._settings is None:
-            self._settings = load_settings(self.config)
+            self._settings = read_config(self.config)
         return self._settings
 
     @property
     def templates(self) -> Path:
         return self.root / "templates"
+
+
+def read_config(config: Path) -> dict:
+    """Pelican's settings; a mistake in the settings file is one line naming file and line.
+
+    Why: pelicanconf.py is Python the coach may edit (a business detail, a setting); a typo there
+    must not greet her with a traceback.
+    """
+    try:
+        return load_settings(config)
+    except SyntaxError as error:
+        raise CoachError(_config_error(config, error.lineno, error.msg)) from error
+    except Exception as error:  # anything the settings file raises while it runs
+        lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__)
+                 if Path(frame.filename).resolve() == Path(config).resolve()]
+        raise CoachError(_config_error(config, lines[-1] if lines else None, f"{type(error).__name__}: {error}")) from error
+
+
+def _config_error(config: Path, line: int | None, problem: str) -> str:
+    if line:
+        return _("{path}, line {line}: the settings file has a mistake ({problem}); fix it and try again").format(
+            path=config, line=line, problem=problem)
+    return _("{path}: the settings file cannot be read ({problem}); fix it and try again").format(
+        path=config, problem=problem)

@@ -37,6 +37,19 @@ def nl_month(value: dt.date | dt.datetime) -> str:
     return nl_date(value, "LLLL y")
 
 
+def nl_moment(stamp: str | None) -> str:
+    """An ISO time stamp (sent.json, the send lock) as the coach reads it: "25 november 2026 om 10:14"."""
+    from coachsite.i18n import _
+
+    try:
+        moment = dt.datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp or "?")[:16]
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(AMSTERDAM)
+    return _("{date} at {time}").format(date=nl_date(moment), time=moment.strftime("%H:%M"))
+
+
 def today(now: dt.datetime | None = None) -> dt.date:
     """Today's date in Amsterdam; pass ``now`` (aware) to make callers deterministic."""
     now = now or dt.datetime.now(tz=AMSTERDAM)

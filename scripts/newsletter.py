@@ -13,14 +13,13 @@ from pathlib import Path
 import click
 
 from coachsite import click_nl
-from coachsite.dates import nl_date, today
-from coachsite.i18n import _
+from coachsite.dates import nl_date, nl_moment, today
+from coachsite.i18n import _, ngettext
 from coachsite.newsletter import archive
 from coachsite.newsletter.issue import IssueError, build_issue, default_issue_date
 from coachsite.newsletter.render import RenderError
 from coachsite.newsletter.schedule import issue_dates
-from coachsite.clitools import DATE, CoachError, Context
-from coachsite.i18n import _
+from coachsite.clitools import DATE, CoachError, CoachGroup, Context, number_range
 
 ROOT = Path(__file__).resolve().parent.parent
 click_nl.install()
@@ -31,6 +30,7 @@ def fail(message: str) -> None:
 
 
 @click.group(
+    cls=CoachGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
     help=_("Build, preview and send the monthly newsletter (the last Wednesday of each month)."),
 )
@@ -54,7 +54,7 @@ def cli(ctx, config: Path, root: Path):
 
 
 @cli.command(help=_("Print the issue dates of a year: the last Wednesday of every month."))
-@click.option("--year", type=click.IntRange(1900, 9999), help=_("Year to list (default: this year in Europe/Amsterdam)."))
+@click.option("--year", type=number_range(int, min=1900, max=9999), metavar=_("YEAR"), help=_("Year to list (default: this year in Europe/Amsterdam)."))
 def schedule(year: int | None):
     for date in issue_dates(year or today().year):
         click.echo(f"{date.isoformat()}  {nl_date(date, 'EEEE d MMMM y')}")
@@ -68,8 +68,8 @@ def _post_line(post) -> str:
 @click.option("--date", "date", type=DATE, help=_("Issue date (default: the next last Wednesday not sent yet, from today)."))
 @click.option("--today", "today_", type=DATE, help=_("Pretend today is this date (for the default --date)."))
 @click.option("--force", is_flag=True, help=_("Build even if the date is not the last Wednesday of its month."))
-@click.option("--subject", help=_('Subject line (default: "Tips van <maand>: <first title>").'))
-@click.option("--preheader", help=_("Preview text shown after the subject in the inbox (default: first summary)."))
+@click.option("--subject", metavar=_("TEXT"), help=_('Subject line (default: "Tips van <maand>: <first title>").'))
+@click.option("--preheader", metavar=_("TEXT"), help=_("Preview text shown after the subject in the inbox (default: first summary)."))
 @click.pass_obj
 def build(obj: Context, date, today_, force, subject, preheader):
     try:
@@ -137,40 +137,41 @@ def list_(obj: Context):
             send_state(issue.folder)
 
 
-@cli.command()
-@click.option("--date", "date", type=DATE, required=True, help="Issue date of a built issue (newsletters/YYYY-MM-DD/).")
+@cli.command(help=_("Send an issue to every active subscriber exactly once. Safe to stop and run again."))
+@click.option("--date", "date", type=DATE, required=True, help=_("Issue date of a built issue."))
 @click.option(
     "--subscribers",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Subscriber list as a CSV file (columns email,name,status); without it: the subscriber database (NEWSLETTER_DB).",
+    help=_("Subscriber list as a CSV file (columns email,name,status); without it: the subscriber database (NEWSLETTER_DB)."),
 )
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Send nothing; make every message and write the first ones as .eml files to newsletters/DATE/dry-run/.",
+    help=_("Send nothing; make every message and write the first ones as .eml files to newsletters/DATE/dry-run/."),
 )
 @click.option(
     "--test",
     "test_to",
     multiple=True,
-    metavar="ADDRESS",
-    help="Send a test copy ('[TEST] ' subject) to this address only; repeat for more. Nothing is logged.",
+    metavar=_("ADDRESS"),
+    help=_("Send a test copy ('[TEST] ' subject) to this address only; repeat for more. Nothing is logged."),
 )
-@click.option("--test-copy", is_flag=True, help="Send a test copy to the addresses in the NEWSLETTER_TEST_TO setting.")
+@click.option("--test-copy", is_flag=True, help=_("Send a test copy to the addresses in the NEWSLETTER_TEST_TO setting."))
 @click.option(
     "--resend-uncertain",
     is_flag=True,
-    help="Also send to subscribers whose earlier message may or may not have arrived (listed by every run).",
+    help=_("Also send to subscribers whose earlier message may or may not have arrived (listed by every run)."),
 )
-@click.option("--limit", type=click.IntRange(min=0), help="Send at most N messages in this run; run again for the rest.")
+@click.option("--limit", type=number_range(int, min=0), metavar=_("NUMBER"),
+              help=_("Send at most NUMBER messages in this run; run again for the rest."))
 @click.option(
     "--rate",
-    type=click.FloatRange(min=0, min_open=True),
-    help="At most this many messages per second (your provider's limit; default: as fast as it accepts).",
+    type=number_range(float, min=0, min_open=True),
+    metavar=_("NUMBER"),
+    help=_("At most this many messages per second (your provider's limit; default: as fast as it accepts)."),
 )
 @click.pass_obj
 def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, test_copy, resend_uncertain, limit, rate):
-    """Send an issue to every active subscriber exactly once. Safe to stop and run again."""
     from coachsite.newsletter import sendreport
     from coachsite.newsletter.send import SendError, send_issue, send_settings, send_test_copy
     from coachsite.newsletter.sendlog import SendLogError
@@ -208,7 +209,7 @@ def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, t
         marker = summary.already_marked
         click.echo(_(
             "The issue of {date} was already sent ({finished}, {sent} subscribers from {source}); nothing to do."
-        ).format(date=date.isoformat(), finished=marker.get("finished_at", "?")[:16], sent=marker.get("sent", "?"),
+        ).format(date=nl_date(date), finished=nl_moment(marker.get("finished_at")), sent=marker.get("sent", "?"),
                  source=marker.get("subscribers_file", "?")))
         return
     sendreport.summary(summary, source.describe() if source else str(subscribers), dry_run)
@@ -242,29 +243,29 @@ def _progress_bar():
     return progress, box
 
 
-@cli.command()
+@cli.command(help=_("Set status to afgemeld for these subscribers; every other row stays exactly as it was."))
 @click.option(
     "--subscribers",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="Subscriber list (CSV) to update; the previous version is kept as FILE.bak.",
+    help=_("Subscriber list (CSV) to update; the previous version is kept as FILE.bak."),
 )
 @click.option(
-    "--email", "emails", multiple=True, metavar="ADDRESS",
-    help="Address to unsubscribe, after you checked the request yourself (repeat for more).",
+    "--email", "emails", multiple=True, metavar=_("ADDRESS"),
+    help=_("Address to unsubscribe, after you checked the request yourself (repeat for more)."),
 )
 @click.option(
-    "--token", "tokens", multiple=True, metavar="TOKEN", help="Token from an unsubscribe link or request (repeat for more)."
+    "--token", "tokens", multiple=True, metavar=_("TOKEN"),
+    help=_("Token from an unsubscribe link or request (repeat for more)."),
 )
 @click.option(
     "--from-file",
     "from_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File with one signed request per line: a token, an unsubscribe link, or 'afmelden TOKEN' "
-    "(blank lines and # comments are ignored; bare addresses are refused).",
+    help=_("File with one signed request per line: a token, an unsubscribe link, or 'afmelden TOKEN' "
+           "(blank lines and # comments are ignored; bare addresses are refused)."),
 )
 def unsubscribe(subscribers: Path, emails, tokens, from_file):
-    """Set status to afgemeld for these subscribers; every other row stays exactly as it was."""
     from coachsite.newsletter import sendreport
     from coachsite.newsletter.subscribers import SubscriberError
     from coachsite.newsletter.tokens import TokenError, secret_from_env, verify_token
@@ -297,7 +298,9 @@ def unsubscribe(subscribers: Path, emails, tokens, from_file):
         fail(_("not in {path}: {emails} (the others were processed)").format(
             path=subscribers, emails=", ".join(result.not_found)))
     if requests.refused:
-        fail(_("{count} request(s) refused (listed above); the others were processed").format(
+        fail(ngettext("{count} request refused (listed above); the others were processed",
+                      "{count} requests refused (listed above); the others were processed",
+                      len(requests.refused)).format(
             count=len(requests.refused)))
 
 

@@ -31,9 +31,9 @@ def _catalog() -> dict[str, object]:
     for source in i18n.catalog_sources("nl"):
         with source.open("rb") as handle:
             for message in read_po(handle, locale="nl"):
-                if message.id:
-                    key = message.id[0] if isinstance(message.id, tuple) else message.id
-                    entries[key] = message
+                for key in message.id if isinstance(message.id, tuple) else (message.id,):
+                    if key:  # singular and plural of an ngettext entry both count as translated
+                        entries[key] = message
     return entries
 
 

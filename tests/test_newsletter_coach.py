@@ -174,7 +174,7 @@ def test_click_speaks_dutch_too(root):
     assert "Gebruik:" in helped.output and "Maak, bekijk en verstuur de maandelijkse nieuwsbrief" in helped.output
     assert "Opties:" in helped.output and "Toon deze uitleg en stop." in helped.output
     year = run(root, "schedule", "--year", "0")
-    assert year.exit_code == 2 and "Fout: Ongeldige waarde voor '--year': 0 ligt niet tussen" in year.output
+    assert year.exit_code == 2 and "Fout: Ongeldige waarde voor '--year': 0 valt buiten het bereik" in year.output
     missing = run(root, "preview")
     assert missing.exit_code == 2 and "Fout: Ontbrekende optie '--date'" in missing.output
     assert "Typ 'cli preview --help' voor uitleg." in missing.output or "voor uitleg." in missing.output
@@ -191,3 +191,55 @@ def test_no_issue_from_content_with_mistakes(settings, root, tmp_path):
     assert message.startswith("content/ bevat fouten, dus er is geen nieuwsbrief gemaakt")
     assert "day-first-date.md:2: Date '05-11-2026 09:00' begint met de dag" in message
     assert not (root / "2026-11-25").exists()
+
+
+@pytest.mark.parametrize(
+    "config, problem",
+    [
+        ('SITENAME = "Klantgericht Werkt\n', "unterminated string literal (detected at line 2)"),
+        ("SITENAME = KLANTGERICHT\n", "NameError: name 'KLANTGERICHT' is not defined"),
+        ("import pelicanconf_extra\n", "ModuleNotFoundError: No module named 'pelicanconf_extra'"),
+    ],
+)
+@pytest.mark.parametrize("command", [["build", "--date", "2026-11-25"], ["send", "--date", "2026-11-25", "--test", "a@example.nl"]])
+def test_a_broken_settings_file_is_one_dutch_line(root, tmp_path, config, problem, command):
+    from scripts.newsletter import cli
+
+    settings_file = tmp_path / "pelicanconf.py"
+    settings_file.write_text('AUTHOR = "Marieke Jansen"\n' + config, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(settings_file), "--root", str(root), *command])
+    assert result.exit_code == 1 and result.exception.__class__ is SystemExit
+    assert result.output == (f"Fout: {settings_file}, regel 2: er zit een fout in het instellingenbestand ({problem}); "
+                             "herstel die en probeer het opnieuw\n")
+    assert not (root / "2026-11-25").exists()
+
+
+def test_commands_made_elsewhere_get_dutch_usage_lines_when_added():
+    import click
+
+    from coachsite.clitools import CoachGroup
+
+    @click.group(cls=CoachGroup)
+    def top():
+        pass
+
+    @click.group()
+    def other():
+        pass
+
+    @other.command()
+    def inner():
+        pass
+
+    @top.group()
+    def made_here():
+        pass
+
+    @made_here.command()
+    def later():
+        pass
+
+    top.add_command(other)
+    assert " ".join(CliRunner().invoke(top, ["--help"]).output.split()).startswith("Gebruik: top [OPTIES] OPDRACHT [ARGUMENTEN]...")
+    assert "Gebruik: top other inner [OPTIES]" in CliRunner().invoke(top, ["other", "inner", "--help"]).output
+    assert "Gebruik: top made-here later [OPTIES]" in CliRunner().invoke(top, ["made-here", "later", "--help"]).output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -35,7 +37,9 @@ def test_send_prints_summary_problems_and_marks_the_issue(smtp, env, issue_root,
     assert (issue_root / DATE / SENT_FILE).exists()
 
     again = run(issue_root, "send", "--date", DATE, "--subscribers", str(subscribers), env=env)
-    assert again.exit_code == 0 and "is al verstuurd" in again.output and "er is niets te doen" in again.output
+    assert again.exit_code == 0
+    assert re.search(r"^De nieuwsbrief van 25 november 2026 is al verstuurd \(\d+ \w+ \d{4} om \d\d:\d\d, 4 abonnees uit "
+                     rf"{re.escape(subscribers.name)}\); er is niets te doen\.$", again.output, re.M), again.output
     assert len(smtp.handler.messages) == 4
 
 
@@ -68,12 +72,15 @@ def test_send_dry_run(smtp, env, issue_root, subscribers):
     [
         ([], {"NEWSLETTER_UNSUBSCRIBE_SECRET": ""}, "NEWSLETTER_UNSUBSCRIBE_SECRET is niet ingesteld"),
         ([], {"NEWSLETTER_SMTP_SECURITY": "ssl"}, "gebruik een van none, starttls, tls"),
-        (["--date", "2026-10-28"], {}, "deze nieuwsbrief is niet te lezen"),
+        (["--date", "2026-10-28"], {}, "issue.json bestaat niet: maak eerst de nieuwsbrief (make newsletter DATE=2026-10-28)"),
         (["--subscribers", "bestaat-niet.csv"], {}, "kan het abonneebestand niet openen"),
         ([], {"NEWSLETTER_SMTP_HOST": "smtp.example.nl", "NEWSLETTER_SMTP_USER": "nb", "NEWSLETTER_SMTP_PASSWORD": "geheim-ww"},
          "het wachtwoord zou onversleuteld naar smtp.example.nl gaan"),
-        (["--limit", "-1"], {}, "-1"),
-        (["--rate", "0"], {}, "0"),
+        (["--limit", "-1"], {}, "Fout: Ongeldige waarde voor '--limit': -1 valt buiten het bereik x>=0."),
+        (["--limit", "veel"], {}, "'veel' is geen getal (geheel getal)."),
+        (["--rate", "0"], {}, "Fout: Ongeldige waarde voor '--rate': 0.0 valt buiten het bereik x>0."),
+        (["--rate", "0,5"], {}, "'0,5' is geen getal (getal met een punt als decimaalteken, bijvoorbeeld 0.5)."),
+        (["--date", "25-11-2026"], {}, "Fout: Ongeldige waarde voor '--date': '25-11-2026' is geen datum zoals 2026-11-25"),
     ],
 )
 def test_send_bad_input_is_a_clear_error(env, issue_root, subscribers, args, env_change, message):
@@ -133,7 +140,7 @@ def test_forged_and_bad_request_lines_are_refused_and_the_rest_processed(env, is
         f"  {requests}, regel 2: 'vervalst.token' is geen afmeldcode (niet te ontcijferen)\n"
         f"  {requests}, regel 4: geen geldige UTF-8 bij byte 12 van deze regel\n"
     ) in result.output
-    assert "Fout: 3 verzoek(en) geweigerd (zie hierboven); de andere zijn verwerkt" in result.output
+    assert "Fout: 3 verzoeken geweigerd (zie hierboven); de andere zijn verwerkt" in result.output
     expected = SUBSCRIBERS_CSV.replace("piet@example.nl,,actief", "piet@example.nl,,afgemeld")
     assert subscribers.read_text(encoding="utf-8") == expected  # only piet changed
 
@@ -183,9 +190,55 @@ def test_send_without_subscribers_reads_the_database_and_refuses_a_missing_one(e
     assert not database.exists() and not list((issue_root / DATE).glob("send-log*"))
 
 
-@pytest.mark.parametrize("command", ["send", "unsubscribe"])
-def test_every_option_has_help(command):
+def _dutch_texts() -> set[str]:
+    from babel.messages.pofile import read_po
+
+    from coachsite import i18n
+
+    texts = set()
+    for source in i18n.catalog_sources("nl"):
+        with source.open("rb") as handle:
+            texts |= {m.string for m in read_po(handle, locale="nl") if m.id and isinstance(m.string, str)}
+    return texts
+
+
+@pytest.mark.parametrize("name", ["schedule", "build", "preview", "list", "send", "unsubscribe"])
+def test_every_command_and_option_has_dutch_help(name):
     from scripts.newsletter import cli
 
-    for param in cli.commands[command].params:
-        assert getattr(param, "help", None), f"{command} {param.name}"
+    dutch = _dutch_texts()
+    for command in [cli.commands[name]]:
+        assert command.help in dutch, name
+        for param in command.params:
+            assert getattr(param, "help", None) in dutch, f"{name} {param.name}"
+
+
+def test_send_and_unsubscribe_help_read_as_dutch(issue_root):
+    sent = " ".join(run(issue_root, "send", "--help").output.split())
+    assert sent.startswith("Gebruik: cli send [OPTIES] Verstuur een nieuwsbrief naar elke actieve abonnee, precies één keer.")
+    for shown in ("--date JJJJ-MM-DD Datum van een gemaakte nieuwsbrief. [verplicht]", "--subscribers BESTAND Abonneelijst",
+                  "--test ADRES Stuur een testversie", "--test-copy Stuur een testversie naar de adressen in de instelling",
+                  "--resend-uncertain Verstuur ook naar abonnees van wie niet zeker is", "--limit AANTAL Verstuur deze keer",
+                  "--rate AANTAL Hooguit AANTAL berichten per seconde", "--dry-run Verstuur niets;"):
+        assert shown in sent
+    unsubscribed = " ".join(run(issue_root, "unsubscribe", "--help").output.split())
+    assert "Zet de status van deze abonnees op afgemeld" in unsubscribed
+    for shown in ("--email ADRES Adres om af te melden", "--token CODE Afmeldcode uit een afmeldlink",
+                  "--from-file BESTAND Bestand met één ondertekend verzoek per regel"):
+        assert shown in unsubscribed
+    assert "Gebruik: cli [OPTIES] OPDRACHT [ARGUMENTEN]..." in run(issue_root, "--help").output
+
+
+def test_the_coachs_guide_names_only_real_send_options():
+    """HANDLEIDING.md's sending part must stay true to the command it describes."""
+    from pathlib import Path
+
+    from scripts.newsletter import cli
+
+    guide = (Path(__file__).resolve().parent.parent / "HANDLEIDING.md").read_text(encoding="utf-8")
+    part = guide[guide.index("## 5. De nieuwsbrief versturen"):guide.index("## 6.")]
+    real = {opt for param in cli.commands["send"].params for opt in param.opts}
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", part)) - {"--help"}
+    assert named <= real, named - real
+    assert {"--test", "--test-copy", "--dry-run", "--resend-uncertain", "--subscribers", "--date"} <= named
+    assert "**Onzeker**" in part and "Onzeker, niet opnieuw verstuurd" in part

@@ -173,7 +173,7 @@ MINIMAL = dict(
 def test_subject_with_a_line_break_is_refused(issue_root):
     data = json.loads((issue_root / DATE / "issue.json").read_text(encoding="utf-8"))
     data["subject"] = "Tips\r\nBcc: evil@example.com"
-    with pytest.raises(MessageError, match="issue.json: field 'subject' bevat een regeleinde"):
+    with pytest.raises(MessageError, match="issue.json: veld 'subject' bevat een regeleinde"):
         newsletter_for_issue(issue_root / DATE, data, **MINIMAL)
 
 

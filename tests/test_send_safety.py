@@ -209,7 +209,7 @@ def test_a_fatal_problem_of_a_source_stops_before_sending(smtp, settings, issue_
     with pytest.raises(SendError) as error:
         send(issue_root, source, config_for(smtp, settings))
     assert str(error.value) == (
-        "abonnees.sqlite: 1 probleem/problemen; er is niets verstuurd. Los eerst dit op:\n"
+        "abonnees.sqlite: 1 probleem; er is niets verstuurd. Los dit eerst op:\n"
         "  abonnees.sqlite: database is op slot")
     assert smtp.handler.messages == []
 

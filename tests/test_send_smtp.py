@@ -258,7 +258,7 @@ def test_a_server_that_wants_a_login_says_what_to_set(settings, issue_root, subs
 
 def test_second_send_while_one_runs_is_refused(smtp, settings, issue_root, subscribers):
     with SendLock(issue_root / DATE):
-        with pytest.raises(SendLogError, match=r"\.send\.lock: deze nieuwsbrief wordt al verstuurd \(pid \d+"):
+        with pytest.raises(SendLogError, match=r"\.send\.lock: deze nieuwsbrief wordt al verstuurd \(proces \d+, begonnen op \d+ \w+ \d{4} om \d\d:\d\d\)"):
             send(issue_root, subscribers, config_for(smtp, settings))
     assert smtp.handler.messages == []
     assert send(issue_root, subscribers, config_for(smtp, settings)).sent == 4  # released
@@ -312,7 +312,7 @@ def test_bad_subscriber_file_stops_before_anything_is_sent(smtp, settings, issue
     with pytest.raises(SendError) as error:
         send(issue_root, path, config_for(smtp, settings))
     assert str(error.value) == (
-        f"{path}: 1 probleem/problemen; er is niets verstuurd. Los eerst dit op:\n"
+        f"{path}: 1 probleem; er is niets verstuurd. Los dit eerst op:\n"
         f"  {path}, regel 3: veld 'status': 'misschien' is niet een van actief, afgemeld")
     assert smtp.handler.messages == [] and log_lines(issue_root) == []
 

@@ -114,8 +114,8 @@ def test_a_bad_header_names_file_and_line(tmp_path, text, expected):
     [
         ("a@example.nl,A,actve", "veld 'status': 'actve' is niet een van actief, afgemeld"),
         ("a@example.nl,A,", "veld 'status': '' is niet een van actief, afgemeld"),
-        ("a@example.nl,A,actief,extra", "4 veld(en), maar de kop heeft er 3; zoek een ontbrekende of extra ','"),
-        ("a@example.nl,actief", "2 veld(en), maar de kop heeft er 3"),
+        ("a@example.nl,A,actief,extra", "4 velden, maar de kop heeft er 3; zoek een ontbrekende of extra ','"),
+        ("a@example.nl,actief", "2 velden, maar de kop heeft er 3"),
         ('a@example.nl,"A"x,actief', "deze rij is niet als CSV te lezen (',' expected after '\"')"),
     ],
 )

@@ -67,6 +67,9 @@ def load_issue(folder: Path) -> IssueRecord:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         date = dt.date.fromisoformat(data["date"])
+    except FileNotFoundError as error:  # the usual cause: a wrong --date, or not built yet
+        raise ArchiveError(_("{path} does not exist: build the issue first (make newsletter DATE={date})").format(
+            path=path, date=folder.name)) from error
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ArchiveError(_("{path}: cannot read this issue ({error})").format(path=path, error=error)) from error
     if date.isoformat() != folder.name:

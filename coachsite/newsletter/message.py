@@ -203,7 +203,7 @@ class Newsletter:
         source: str = "issue.json",
         issue_id: str = "",
     ):
-        self.subject = header_text(subject, f"{source}: field 'subject'")
+        self.subject = header_text(subject, _("{source}: field 'subject'").format(source=source))
         if not self.subject:
             raise MessageError(_("{source}: field 'subject' is empty").format(source=source))
         for body, name in ((html_body, "email.html"), (text_body, "email.txt")):

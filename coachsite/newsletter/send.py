@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from coachsite.dates import AMSTERDAM
-from coachsite.i18n import _
+from coachsite.i18n import _, ngettext
 
 from . import archive
 from .delivery import (  # noqa: F401 (re-exported: callers import them from here)
@@ -71,7 +71,9 @@ def _check_source(source: RecipientSource, summary: Summary) -> None:
     problems = source.problems()
     fatal = [p for p in problems if p.kind == FATAL]
     if fatal:
-        raise SendError(_("{source}: {count} problem(s); nothing was sent. Fix these first:\n  {problems}").format(
+        raise SendError(ngettext("{source}: {count} problem; nothing was sent. Fix it first:\n  {problems}",
+                                 "{source}: {count} problems; nothing was sent. Fix these first:\n  {problems}",
+                                 len(fatal)).format(
             source=source.describe(), count=len(fatal), problems=problem_report(source.describe(), fatal)))
     summary.invalid = [p for p in problems if p.kind == SKIPPED]
     summary.duplicates = [p for p in problems if p.kind == NOTE]

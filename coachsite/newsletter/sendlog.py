@@ -22,10 +22,11 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coachsite.dates import AMSTERDAM
+from coachsite.dates import AMSTERDAM, nl_moment
 from coachsite.i18n import _
 
 from .archive import ISSUE_FILE, fsync_dir
@@ -134,6 +135,14 @@ class SendLog:
             self._fd = None
 
 
+def _holder(text: str) -> str:
+    """Who holds the lock, in the coach's words (the file says "pid N, started ISO-TIME")."""
+    found = re.fullmatch(r"pid (\d+), started (\S+)", text)
+    if not found:
+        return text or _("another process")
+    return _("process {pid}, started {when}").format(pid=found[1], when=nl_moment(found[2]))
+
+
 class SendLock:
     """Exclusive ``flock`` on ``.send.lock`` in the issue folder for the duration of a run."""
 
@@ -147,7 +156,7 @@ class SendLock:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:
             fh.seek(0)
-            holder = fh.read().strip() or _("another process")
+            holder = _holder(fh.read().strip())
             fh.close()
             raise SendLogError(_(
                 "{path}: this issue is already being sent ({holder}). Wait for that run to finish; "

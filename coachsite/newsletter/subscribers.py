@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from coachsite.i18n import _
+from coachsite.i18n import _, ngettext
 
 ACTIVE = "actief"
 UNSUBSCRIBED = "afgemeld"
@@ -244,9 +244,12 @@ class SubscriberFile:
     def problem(self, record: Record) -> str | None:
         """Why this record's meaning is unclear (fatal), or None."""
         if len(record.fields) != len(self.header):
-            return _(
-                "{count} field(s), but the header has {expected}; look for a missing or extra "
-                "'{delimiter}' (or an unclosed quote)"
+            return ngettext(
+                "{count} field, but the header has {expected}; look for a missing or extra "
+                "'{delimiter}' (or an unclosed quote)",
+                "{count} fields, but the header has {expected}; look for a missing or extra "
+                "'{delimiter}' (or an unclosed quote)",
+                len(record.fields),
             ).format(count=len(record.fields), expected=len(self.header), delimiter=self.delimiter)
         if self.status(record) not in STATUSES:
             return _("field 'status': '{value}' is not one of {allowed}").format(
