@@ -2,22 +2,27 @@
 
 Pelican empties its output folder before writing, so a failing build would leave a broken site.
 Here the content is checked first, the site (search index included, written by a plugin) is built
-into a sibling temporary folder, and only a complete build replaces ``output/``.
+into a sibling temporary folder, and only a complete build replaces ``output/``. Before the swap,
+every file whose bytes did not change is replaced in the new tree by a hard link to the old file, so
+unchanged files keep their inode and modification time (a deploy by rsync uploads only what changed,
+and the swap stays one rename).
 Pelican warnings that mean lost content (unknown template variable, skipped post, duplicate
 slug, unresolved link) fail the build instead of scrolling past.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from coachsite.checks import Problem, check_content
-from coachsite.site import build_site, load_settings
+from coachsite.site import ROOT, build_site, load_settings
 
 
 class BuildError(Exception):
@@ -42,9 +47,55 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def where(error: BaseException) -> list[str]:
+    """``file:line: message`` for an exception: a template's own position, else the deepest
+    frame in this project's code (the error page in ``make serve`` shows it)."""
+    filename, lineno = getattr(error, "filename", None), getattr(error, "lineno", None)
+    message = getattr(error, "message", None) or str(error)
+    if not (filename and lineno):
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(str(ROOT))]
+        if not frames:
+            return []
+        filename, lineno = frames[-1].filename, frames[-1].lineno
+    with contextlib.suppress(ValueError):
+        filename = os.path.relpath(filename, ROOT) if os.path.isabs(filename) else filename
+    return [f"{filename}:{lineno}: {type(error).__name__}: {message}"]
+
+
 def check(config: Path, **override) -> list[Problem]:
     settings = load_settings(config, **override)
     return check_content(Path(settings["PATH"]), settings)
+
+
+def _same_bytes(a: str, b: str) -> bool:
+    with open(a, "rb") as first, open(b, "rb") as second:
+        return first.read() == second.read()
+
+
+def keep_unchanged(built: Path, output: Path) -> int:
+    """Hard-link every file of ``built`` whose bytes equal those in ``output``; return how many.
+
+    ``output`` is never modified here: only names inside ``built`` are replaced, each by one
+    atomic rename, so a failure leaves a complete new tree and an untouched old one.
+    """
+    if not output.is_dir():
+        return 0
+    kept = 0
+    built_root, output_root = str(built), str(output)
+    for folder, _dirs, files in os.walk(built_root):
+        old_folder = output_root + folder[len(built_root) :]
+        for name in files:
+            new, old = os.path.join(folder, name), os.path.join(old_folder, name)
+            try:
+                if os.stat(old).st_size != os.stat(new).st_size or not _same_bytes(new, old):
+                    continue
+                link = os.path.join(folder, f".{name}.link")
+                os.link(old, link)
+            except OSError:  # no old file, a folder, or no hard links here: the new copy is as good
+                continue
+            os.replace(link, new)
+            kept += 1
+    return kept
 
 
 def swap_into_place(built: Path, output: Path) -> None:
@@ -80,11 +131,12 @@ def build(
         try:
             settings = build_site(config, tmp, **override)
         except Exception as error:  # Pelican raises plain exceptions for template and reader errors
-            raise BuildError(f"Pelican failed: {error}") from error
+            raise BuildError(f"Pelican failed: {error}", where(error)) from error
         finally:
             pelican_logger.removeHandler(collector)
         if collector.messages:
             raise BuildError("Pelican warned about lost content; the site was not rebuilt", collector.messages)
+        keep_unchanged(tmp, output)
         swap_into_place(tmp, output)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -29,7 +29,20 @@ def load_settings(config: Path | str = ROOT / "pelicanconf.py", **override) -> d
     config = Path(config).resolve()
     override.setdefault("PATH", str(config.parent / "content"))
     override.setdefault("CACHE_PATH", cache_path(config, override["PATH"]))
-    return read_settings(str(config), override=override)
+    settings = read_settings(str(config), override=override)
+    if settings.get("CACHE_CONTENT"):
+        # Compiled templates are checked against their source's checksum: never stale.
+        jinja = settings["JINJA_ENVIRONMENT"] = dict(settings["JINJA_ENVIRONMENT"])
+        jinja.setdefault("bytecode_cache", _bytecode_cache(settings["CACHE_PATH"]))
+    return settings
+
+
+def _bytecode_cache(cache: str):
+    from jinja2 import FileSystemBytecodeCache
+
+    folder = Path(cache) / "jinja"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileSystemBytecodeCache(str(folder))
 
 
 def build_site(config: Path | str, output: Path | str, **override) -> dict:
