@@ -226,6 +226,7 @@ def error_page(error: dict, port: int) -> str:
 <meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:">
 <title>De site kon niet worden gebouwd</title>
 <link rel="stylesheet" href="/_serve/fout.css">
+<link rel="icon" href="/images/logo.svg" type="image/svg+xml">
 </head>
 <body>
 <main role="alert">
