@@ -97,6 +97,22 @@ def keep_unchanged(built: Path, output: Path) -> int:
     return kept
 
 
+def carry_over(built: Path, output: Path, folder: str) -> None:
+    """Hard-link into ``built`` the files under ``folder`` of the old site that it lacks.
+
+    ``make serve`` first builds without the search index (the page the coach looks at is what
+    she waits for) and brings the index up to date in the build right after; meanwhile the
+    previous index keeps the search page working.
+    """
+    old_root = output / folder
+    for old_folder, _dirs, files in os.walk(old_root):
+        new_folder = built / folder / os.path.relpath(old_folder, old_root)
+        new_folder.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            if not (new_folder / name).exists():
+                os.link(os.path.join(old_folder, name), new_folder / name)
+
+
 def swap_into_place(built: Path, output: Path) -> None:
     """Replace ``output`` by ``built`` with two renames on the same file system."""
     old = output.with_name(f".output-old-{os.getpid()}")
@@ -111,9 +127,15 @@ def build(
     output: Path,
     *,
     run_checks: bool = True,
+    link_unchanged: bool = True,
+    carry: str | None = None,
     **override,
 ) -> BuildResult:
-    """Check, build into a temporary sibling of ``output`` (search index included), then swap."""
+    """Check, build into a temporary sibling of ``output`` (search index included), then swap.
+
+    ``link_unchanged``: keep unchanged files as the old files (see ``keep_unchanged``);
+    ``carry``: a folder of the old site to keep where this build wrote nothing (see ``carry_over``).
+    """
     started = time.perf_counter()
     output = Path(output).resolve()
     if run_checks:
@@ -135,7 +157,10 @@ def build(
             pelican_logger.removeHandler(collector)
         if collector.messages:
             raise BuildError("Pelican warned about lost content; the site was not rebuilt", collector.messages)
-        keep_unchanged(tmp, output)
+        if link_unchanged:
+            keep_unchanged(tmp, output)
+        if carry:
+            carry_over(tmp, output, carry)
         swap_into_place(tmp, output)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -16,11 +16,14 @@ the site's own 404 page.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import html
 import json
 import os
 import re
+import shutil
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -111,14 +114,15 @@ def forget_project_code() -> None:
             del sys.modules[name]
 
 
-def build_once(config: Path, output: Path, content: Path, fresh_code: bool) -> dict:
-    """One build like ``make html``; the outcome as a dict that survives a pipe."""
+def build_once(config: Path, output: Path, content: Path, fresh_code: bool, quick: dict) -> dict:
+    """One build like ``make html`` (``quick``: extra arguments for ``build``); the outcome as a
+    dict that survives a pipe."""
     if fresh_code:
         forget_project_code()
     from coachsite.build import BuildError, build, where
 
     try:
-        build(config, output, PATH=str(content))
+        build(config, output, PATH=str(content), **quick)
         return {"ok": True}
     except BuildError as error:
         return {"ok": False, "message": str(error), "details": error.details}
@@ -126,12 +130,31 @@ def build_once(config: Path, output: Path, content: Path, fresh_code: bool) -> d
         return {"ok": False, "message": f"{type(error).__name__}: {error}", "details": where(error)}
 
 
-class Builder:
-    """One build at a time; a change during a build asks for exactly one more after it."""
+def quick_build_arguments(settings: dict) -> dict | None:
+    """A build without the search index, keeping the previous index: what the coach waits for.
 
-    def __init__(self, config: Path, output: Path, content: Path, on_result):
+    The full build (with the index) follows right after; None when there is no index to defer.
+    """
+    plugins = list(settings["PLUGINS"])
+    if "search_index" not in plugins:
+        return None
+    plugins.remove("search_index")
+    folder = settings.get("SEARCH_URL", "zoeken/").strip("/")
+    return {"PLUGINS": plugins, "carry": folder, "link_unchanged": False}
+
+
+class Builder:
+    """One build at a time. Each change gets a quick build (no search index) that reloads the
+    browser, then a full build that brings the index up to date; a change during the full build
+    stops it and starts again with a quick build. A change during a quick build asks for one more.
+    """
+
+    def __init__(self, config: Path, output: Path, content: Path, quick: dict | None, on_result):
         self.config, self.output, self.content, self.on_result = config, output, content, on_result
+        self.quick = quick
         self.running = self.pending = self.fresh_code = False
+        self.child: int | None = None
+        self.phase = ""
 
     def request(self, code_changed: bool = False) -> None:
         from tornado.ioloop import IOLoop
@@ -139,6 +162,9 @@ class Builder:
         self.fresh_code |= code_changed  # the server's own copies of our modules stay old
         if self.running:
             self.pending = True
+            if self.phase == "full" and self.child:
+                with contextlib.suppress(OSError):
+                    os.killpg(self.child, signal.SIGTERM)
             return
         self.running = True
         IOLoop.current().add_callback(self._run)
@@ -148,19 +174,29 @@ class Builder:
             while True:
                 self.pending = False
                 started = time.perf_counter()
-                result = await self._build()
+                self.phase = "quick"
+                result = await self._build(self.quick or {})
                 result["seconds"] = time.perf_counter() - started
                 self.on_result(result)
-                if not self.pending:
+                if self.pending:
+                    continue
+                if not (result["ok"] and self.quick):
                     return
+                self.phase = "full"
+                result = await self._build({})
+                if self.pending:  # stopped for a newer change
+                    continue
+                result.update(seconds=time.perf_counter() - started, index=True)
+                self.on_result(result)
+                return
         finally:
-            self.running = False
+            self.running, self.phase = False, ""
 
-    async def _build(self) -> dict:
+    async def _build(self, quick: dict) -> dict:
         from tornado.ioloop import IOLoop
         from tornado.iostream import PipeIOStream
 
-        args = (self.config, self.output, self.content, self.fresh_code)
+        args = (self.config, self.output, self.content, self.fresh_code, quick)
         if not hasattr(os, "fork"):  # Windows: in this process, off the server's thread
             return await IOLoop.current().run_in_executor(None, build_once, *args)
         reader, writer = os.pipe()
@@ -168,12 +204,14 @@ class Builder:
         if pid == 0:  # the child: build, report, and leave without running the server's cleanup
             code = 1
             try:
+                os.setpgid(0, 0)  # its own group: stopping it also stops the search index's process
                 os.close(reader)
                 with os.fdopen(writer, "wb") as pipe:
                     pipe.write(json.dumps(build_once(*args)).encode())
                 code = 0
             finally:
                 os._exit(code)
+        self.child = pid
         os.close(writer)
         stream = PipeIOStream(reader)
         try:
@@ -181,6 +219,8 @@ class Builder:
         finally:
             stream.close()
         _, status = os.waitpid(pid, 0)
+        self.child = None
+        shutil.rmtree(self.output.with_name(f".output-tmp-{pid}"), ignore_errors=True)  # if it was stopped
         if not data:
             message = _("The build stopped unexpectedly (exit status {status}).").format(status=status)
             return {"ok": False, "message": message, "details": []}
@@ -319,6 +359,9 @@ def bind(host: str, port: int) -> list:
 
 def report(state: State, result: dict) -> None:
     state.builds += 1
+    if result["ok"] and result.get("index"):  # the page is already showing; nothing to reload
+        click.echo(_("Search index up to date ({seconds} s after the change).").format(seconds=f"{result['seconds']:.2f}"))
+        return
     if result["ok"]:
         state.error = None
         click.echo(_("Built in {seconds} s; the browser reloads.").format(seconds=f"{result['seconds']:.2f}"))
@@ -346,7 +389,10 @@ def serve(config: Path, output: Path, content: Path, host: str, port: int) -> No
     state = State(port=port, output=output)
     server = HTTPServer(make_app(state))
     server.add_sockets(sockets)
-    builder = Builder(config, output, content, lambda result: report(state, result))
+    from coachsite.site import load_settings
+
+    quick = quick_build_arguments(load_settings(config, PATH=str(content)))
+    builder = Builder(config, output, content, quick, lambda result: report(state, result))
     paths = watched_paths(config, content)
     seen = snapshot(paths)
 

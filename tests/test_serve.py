@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVE = [sys.executable, str(ROOT / "scripts" / "serve.py")]
 POST = Path("klantbeleving/elk-contactmoment-telt.md")
 WAIT = 60  # seconds: a generous bound for a slow machine, never a timing assertion
+# livereload.js has done its handshake: the server will tell this page to reload.
+CONNECTED = "return !!(window.LiveReload && window.LiveReload.connector.protocol >= 7)"
 
 
 class Server:
@@ -93,20 +95,22 @@ def test_failed_build_shows_in_the_browser_until_the_next_good_build(server, bro
     post = server.content / POST
     good = post.read_text(encoding="utf-8")
     browser.get(server.url + "/elk-contactmoment-telt/")
-    heading = lambda driver: driver.find_element("tag name", "h1").text  # noqa: E731
+    def heading(driver) -> str:  # in one script: the page may reload between two WebDriver calls
+        return driver.execute_script("const h = document.querySelector('h1'); return h ? h.textContent.trim() : ''")
+
     assert heading(browser).startswith("Elk contactmoment telt")
-    WebDriverWait(browser, WAIT).until(lambda d: d.execute_script("return !!window.LiveReload"))
+    WebDriverWait(browser, WAIT).until(lambda d: d.execute_script(CONNECTED))
     try:
         post.write_text(good.replace("Tags: ", "Tags: bestaatniet, ", 1), encoding="utf-8")
         WebDriverWait(browser, WAIT, poll_frequency=0.05).until(lambda d: heading(d) == "De site kon niet worden gebouwd")
-        page = browser.find_element("tag name", "main").text
+        page = browser.execute_script("return document.querySelector('main').innerText")
         assert "klantbeleving/elk-contactmoment-telt.md:4" in page
         assert "bestaatniet" in page
         assert browser.execute_script("return document.documentElement.lang") == "nl"
         # Every page shows the error while the build is broken, not only the edited one.
         browser.get(server.url + "/")
         assert heading(browser) == "De site kon niet worden gebouwd"
-        WebDriverWait(browser, WAIT).until(lambda d: d.execute_script("return !!window.LiveReload"))
+        WebDriverWait(browser, WAIT).until(lambda d: d.execute_script(CONNECTED))
     finally:
         post.write_text(good.replace("Elk contactmoment telt:", "Elk gesprek telt:", 1), encoding="utf-8")
     WebDriverWait(browser, WAIT, poll_frequency=0.05).until(lambda d: heading(d) != "De site kon niet worden gebouwd")
