@@ -98,19 +98,21 @@ def keep_unchanged(built: Path, output: Path) -> int:
 
 
 def carry_over(built: Path, output: Path, folder: str) -> None:
-    """Hard-link into ``built`` the files under ``folder`` of the old site that it lacks.
+    """Move into ``built`` what ``folder`` of the old site holds and ``built`` lacks.
 
     ``make serve`` first builds without the search index (the page the coach looks at is what
     she waits for) and brings the index up to date in the build right after; meanwhile the
-    previous index keeps the search page working.
+    previous index keeps the search page working. Called only after the build succeeded, right
+    before the swap: one rename per entry, not one per index file.
     """
-    old_root = output / folder
-    for old_folder, _dirs, files in os.walk(old_root):
-        new_folder = built / folder / os.path.relpath(old_folder, old_root)
-        new_folder.mkdir(parents=True, exist_ok=True)
-        for name in files:
-            if not (new_folder / name).exists():
-                os.link(os.path.join(old_folder, name), new_folder / name)
+    old_root, new_root = output / folder, built / folder
+    if not old_root.is_dir():
+        return
+    new_root.mkdir(parents=True, exist_ok=True)
+    for entry in os.scandir(old_root):
+        target = new_root / entry.name
+        if not target.exists():
+            os.replace(entry.path, target)
 
 
 def swap_into_place(built: Path, output: Path) -> None:
