@@ -192,6 +192,7 @@ PLUGINS = [
     "email_images",  # PNG copies of SVG images for the newsletter (mail clients show no SVG)
     "newsletter_archive",  # web copies of built issues at /nieuwsbrief/YYYY-MM-DD/
     "search_index",  # the site search: index, synonyms, compound parts, typo vocabulary
+    "render_cache",  # a rebuild renders only pages whose inputs changed (coachsite.build sets it up)
 ]
 
 SITEMAP = {

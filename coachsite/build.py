@@ -12,6 +12,7 @@ slug, unresolved link) fail the build instead of scrolling past.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coachsite.checks import Problem, check_content
-from coachsite.site import ROOT, build_site, load_settings
+from coachsite.site import ROOT, build_site, cache_path, load_settings
 
 
 class BuildError(Exception):
@@ -59,6 +60,13 @@ def where(error: BaseException) -> list[str]:
     if filename.startswith(str(ROOT) + os.sep):  # the project's own files: short, as the checks print them
         filename = filename[len(str(ROOT)) + 1 :]
     return [f"{filename}:{lineno}: {type(error).__name__}: {message}"]
+
+
+def render_record(config: Path, output: Path, override: dict) -> Path:
+    """Where ``plugins/render_cache.py`` keeps what it rendered into ``output`` (per cache folder)."""
+    config = Path(config).resolve()
+    cache = override.get("CACHE_PATH") or cache_path(config, override.get("PATH", str(config.parent / "content")))
+    return Path(cache) / f"render-{hashlib.sha1(str(output).encode()).hexdigest()[:12]}"
 
 
 def check(config: Path, **override) -> list[Problem]:
@@ -140,6 +148,9 @@ def build(
     """
     started = time.perf_counter()
     output = Path(output).resolve()
+    record = render_record(config, output, override)
+    override = {**override, "RENDER_PREVIOUS_OUTPUT": str(output), "RENDER_RECORD": str(record)}
+    record.with_suffix(".pending").unlink(missing_ok=True)
     if run_checks:
         problems = check(config, **override)
         if problems:
@@ -164,6 +175,9 @@ def build(
         if carry:
             carry_over(tmp, output, carry)
         swap_into_place(tmp, output)
+        if record.with_suffix(".pending").exists():  # the record now describes output/
+            os.replace(record.with_suffix(".pending"), record.with_suffix(".json"))
     finally:
+        record.with_suffix(".pending").unlink(missing_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
     return BuildResult(output=output, seconds=time.perf_counter() - started, settings=settings)

@@ -7,6 +7,7 @@ rebuild, and compare every file with a full build into a fresh folder with an em
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from urllib.parse import quote
@@ -66,6 +67,42 @@ def test_edited_title_is_rewritten_everywhere_and_equals_a_full_build(tmp_path, 
     assert [name for name in warm if warm[name] != fresh[name]] == []
 
 
+def reused(tmp_path: Path) -> int:
+    """Pages the last build copied instead of rendering (plugins/render_cache.py)."""
+    records = list((tmp_path / "cache").glob("render-*.json"))
+    assert len(records) == 1
+    return json.loads(records[0].read_text(encoding="utf-8"))["reused"]
+
+
+def test_edited_text_rerenders_what_shows_it_and_equals_a_full_build(tmp_path, content):
+    site, cache = tmp_path / "site", str(tmp_path / "cache")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    assert reused(tmp_path) == 0
+    post = content / POST
+    text = post.read_text(encoding="utf-8")
+    post.write_text(text.replace("Ze had gelijk.", "Ze had volkomen gelijk, en iedereen wist het.", 1), encoding="utf-8")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    pages = len(list(site.rglob("*.html")))
+    assert pages // 2 < reused(tmp_path) < pages  # most pages copied, the post's own page rendered
+    assert "Ze had volkomen gelijk, en iedereen wist het." in (site / POST.stem / "index.html").read_text(encoding="utf-8")
+    full = tmp_path / "full"
+    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
+    warm, fresh = files_of(site), files_of(full)
+    assert sorted(warm) == sorted(fresh)
+    assert [name for name in warm if warm[name] != fresh[name]] == []
+
+
+def test_a_page_changed_by_hand_is_rendered_again(tmp_path, content):
+    site, cache = tmp_path / "site", str(tmp_path / "cache")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    page = site / "over" / "index.html"
+    good = page.read_text(encoding="utf-8")
+    page.unlink()  # never write through a hard link: the file may be shared with an older build
+    page.write_text(good.replace("<h1", "<h1 data-hand-edit", 1), encoding="utf-8")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    assert page.read_text(encoding="utf-8") == good
+
+
 def test_unchanged_files_keep_inode_and_mtime_changed_ones_do_not(tmp_path, content):
     site, cache = tmp_path / "site", str(tmp_path / "cache")
     build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
@@ -108,3 +145,15 @@ def test_template_error_names_template_file_and_line(tmp_path, content):
     assert len(error.value.details) == 1
     assert error.value.details[0].startswith(f"{template}:5: TemplateSyntaxError: ")
     assert not (tmp_path / "site").exists()
+
+
+def test_only_a_posts_own_page_shows_its_text():
+    """plugins/render_cache.py re-renders a listing when a listed post's card changes, not its
+    text: a template showing the text of a post that is not the page's own would go stale."""
+    import re
+
+    uses = set()
+    for template in (ROOT / "theme" / "templates").rglob("*.html"):
+        for found in re.findall(r"(\w+)\.(content|summary|_content|get_content)\b", template.read_text(encoding="utf-8")):
+            uses.add((template.name, found[0]))
+    assert uses <= {("article.html", "article"), ("page.html", "page"), ("newsletter_issue.html", "post")}
