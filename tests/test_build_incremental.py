@@ -157,3 +157,31 @@ def test_only_a_posts_own_page_shows_its_text():
         for found in re.findall(r"(\w+)\.(content|summary|_content|get_content)\b", template.read_text(encoding="utf-8")):
             uses.add((template.name, found[0]))
     assert uses <= {("article.html", "article"), ("page.html", "page"), ("newsletter_issue.html", "post")}
+
+
+def _add_post(content: Path) -> None:
+    source = (content / POST).read_text(encoding="utf-8")
+    new = source.replace(OLD_TITLE, "Een nieuwe tip over elk contactmoment", 1).replace("2026-01-28", "2026-02-03", 1)
+    (content / "klantbeleving" / "nieuwe-tip-over-contact.md").write_text(new, encoding="utf-8")
+
+
+def _delete_post(content: Path) -> None:
+    (content / "klantbeleving" / "medewerkers-betrekken-bij-beleid.md").unlink()  # no post links to it
+
+
+def _change_tags(content: Path) -> None:
+    post = content / POST
+    post.write_text(post.read_text(encoding="utf-8").replace("Tags: klantbeleving, ", "Tags: ", 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("edit", [_add_post, _delete_post, _change_tags], ids=["add", "delete", "tags"])
+def test_other_edits_equal_a_full_build(tmp_path, content, edit):
+    site, cache = tmp_path / "site", str(tmp_path / "cache")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    edit(content)
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    full = tmp_path / "full"
+    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
+    warm, fresh = files_of(site), files_of(full)
+    assert sorted(warm) == sorted(fresh)
+    assert [name for name in warm if warm[name] != fresh[name]] == []
