@@ -239,4 +239,5 @@ CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CONTENT_CACHING_LAYER = "reader"
 CHECK_MODIFIED_METHOD = "mtime"
+GZIP_CACHE = False  # compressing the reader cache cost ~1 s per build at 1,000 posts, to save disk space
 DELETE_OUTPUT_DIRECTORY = True

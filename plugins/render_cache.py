@@ -52,6 +52,7 @@ class Signatures:
         self.full: dict[int, str] = {}
         self.sites: dict[int, str] = {}
         self.describing = False
+        self.lists: dict[tuple, tuple] = {}
 
     def value(self, value, full: bool):
         """A hashable description of ``value``; posts as their card signature, or, with ``full``,
@@ -72,7 +73,14 @@ class Signatures:
         if isinstance(value, Paginator):  # its posts are in the page's own part as ``articles``
             return ("paginator", value.name, value.count, value.num_pages, value.per_page)
         if isinstance(value, (list, tuple)):
-            return tuple(self.value(item, False) for item in value)
+            # The same lists (all posts, a tag's posts) reach hundreds of pages: describe each once.
+            # The memo holds the list itself, so its id cannot be reused by another during the build.
+            key = (id(value), self.describing)
+            known = self.lists.get(key)
+            if known is None or known[0] is not value:
+                described = repr(tuple(self.value(item, False) for item in value))
+                known = self.lists[key] = (value, ("list", len(value), _digest(described)))
+            return known[1]
         if isinstance(value, (set, frozenset)):
             return tuple(sorted(repr(self.value(item, False)) for item in value))
         if isinstance(value, dict):
@@ -111,7 +119,10 @@ class Signatures:
                 if name in skip:
                     continue
                 try:
-                    parts.append((name, repr(self.value(value, full=False))))
+                    described = self.value(value, full=False)
+                    if name == "staticfiles":  # found in a different order by every process
+                        described = sorted(described)
+                    parts.append((name, repr(described)))
                 except Unknown as unknown:
                     if name not in self.settings:  # content we cannot describe: render every page
                         raise
