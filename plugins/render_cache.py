@@ -119,9 +119,10 @@ class Signatures:
                 if name in skip:
                     continue
                 try:
-                    described = self.value(value, full=False)
                     if name == "staticfiles":  # found in a different order by every process
-                        described = sorted(described)
+                        described = sorted(repr(self.value(item, full=False)) for item in value)
+                    else:
+                        described = self.value(value, full=False)
                     parts.append((name, repr(described)))
                 except Unknown as unknown:
                     if name not in self.settings:  # content we cannot describe: render every page
