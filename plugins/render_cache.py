@@ -39,6 +39,9 @@ from pelican.writers import Writer
 
 ROOT = Path(__file__).resolve().parent.parent
 BODY = {"_content", "word_count"}  # in the page's own part only (cards show neither)
+# Plugins that only write files of their own and add nothing a page shows: ``make serve`` leaves
+# the search index out of its first, quick build, and that must not make every page render again.
+PAGELESS_PLUGINS = {"search_index"}
 
 
 class Unknown(Exception):
@@ -119,6 +122,8 @@ class Signatures:
                 if name in skip:
                     continue
                 try:
+                    if name == "PLUGINS":
+                        value = [plugin for plugin in value if plugin not in PAGELESS_PLUGINS]
                     if name == "staticfiles":  # found in a different order by every process
                         described = sorted(repr(self.value(item, full=False)) for item in value)
                     else:
