@@ -218,7 +218,7 @@ class Builder:
             data = await stream.read_until_close()
         finally:
             stream.close()
-        _, status = os.waitpid(pid, 0)
+        status = os.waitpid(pid, 0)[1]
         self.child = None
         shutil.rmtree(self.output.with_name(f".output-tmp-{pid}"), ignore_errors=True)  # if it was stopped
         if not data:
