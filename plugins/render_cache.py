@@ -56,6 +56,7 @@ class Signatures:
         self.sites: dict[int, str] = {}
         self.describing = False
         self.lists: dict[tuple, tuple] = {}
+        self.wrappers: dict[int, tuple] = {}
 
     def value(self, value, full: bool):
         """A hashable description of ``value``; posts as their card signature, or, with ``full``,
@@ -69,8 +70,12 @@ class Signatures:
             if self.describing:  # a post inside a post (e.g. in a dict): by address, no cycles
                 return ("post", value.source_path)
             return self.full_of(value) if full else self.card_of(value)
-        if isinstance(value, URLWrapper):
-            return (type(value).__name__, value.name, value.slug, self.value(_public(value), False))
+        if isinstance(value, URLWrapper):  # one per tag, theme and author, shown by every post
+            known = self.wrappers.get(id(value))
+            if known is None or known[0] is not value:
+                described = (type(value).__name__, value.name, value.slug, self.value(_public(value), False))
+                known = self.wrappers[id(value)] = (value, described)
+            return known[1]
         if isinstance(value, Page):
             return ("page", value.number, value.paginator.num_pages, self.value(value.object_list, False))
         if isinstance(value, Paginator):  # its posts are in the page's own part as ``articles``
