@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 from pathlib import Path
 
 from pelican import Pelican
@@ -49,5 +50,16 @@ def build_site(config: Path | str, output: Path | str, **override) -> dict:
     """Build the site into ``output``; return the settings used. Raises on Pelican errors."""
     settings = load_settings(config, OUTPUT_PATH=str(Path(output).resolve()), **override)
     logging.getLogger("pelican").setLevel(logging.WARNING)
+    _forget_failed_sitemap()
     Pelican(settings).run()
     return settings
+
+
+def _forget_failed_sitemap() -> None:
+    """pelican-sitemap writes only for the first Pelican object it saw since its last sitemap; a
+    build that failed halfway never clears it, so every later build in the same process (tests,
+    the benchmark) silently wrote no sitemap.xml. Each build starts it afresh."""
+    module = sys.modules.get("pelican.plugins.sitemap.sitemap")
+    if module is not None:
+        module.generator._main_pelican = None
+        module.generator.page_queue = []
