@@ -1,13 +1,16 @@
 """``make bench``: every speed figure beside its baseline, measured in one run on this machine.
 
-1. full build (checks, theme, plugins, search index) vs bare Pelican on the same articles;
-2. rebuild after editing one article vs our full build;
+1. cold full build (checks, theme, plugins, search index; no caches) vs bare Pelican on the same
+   articles, on the project's own content and on N generated articles;
+2. warm rebuild (``make html``) after editing one article vs our cold build;
+2b. save-to-reload in ``make serve``: from writing a changed post to headless Chromium showing it,
+   on the project's own content and on N articles (``bench/serve_bench.py``);
 3. search: index size, bytes for the first query, p95 latency in headless Chromium (N and N_LARGE);
 4. newsletter: building one issue from the N-article site, and the email's size;
 5. sending to a local aiosmtpd: messages per second and peak memory for SUBSCRIBERS subscribers;
 6. the subscriber service: sign-ups per second sustained for ``--signup-seconds`` (SMTP up and down).
 
-Times are medians of ``--repeat`` runs. Results go to stdout and to ``bench/RESULTS.md``.
+Times are medians of ``--repeat`` runs, with the spread (fastest–slowest) beside them. Results go to stdout and to ``bench/RESULTS.md``.
 No figure here is asserted by the test suite; ``tests/test_bench_smoke.py`` only runs it small.
 """
 
@@ -74,14 +77,31 @@ def edit_one_article(content: Path, round_: int) -> None:
         fh.write(f"\nEen extra zin voor de meting, ronde {round_}.\n")
 
 
-def bench_builds(work: Path, content: Path, repeat: int) -> dict:
-    bare = [bare_build(work, work / "bare") for _ in range(repeat)]
-    full = [our_build(content, work / "ours", cold=True) for _ in range(repeat)]
-    rebuild = []
-    for round_ in range(repeat):
-        edit_one_article(content, round_)
-        rebuild.append(our_build(content, work / "ours", cold=False))
-    return {"bare": statistics.median(bare), "full": statistics.median(full), "rebuild": statistics.median(rebuild)}
+def spread(times: list[float]) -> dict:
+    return {"median": statistics.median(times), "min": min(times), "max": max(times)}
+
+
+def bench_builds(work: Path, content: Path, repeat: int, rebuild: bool = True) -> dict:
+    """Bare Pelican and our cold build, taking turns; then warm rebuilds after one edit each."""
+    bare, full = [], []
+    for _ in range(repeat):
+        bare.append(bare_build(work, work / "bare"))
+        full.append(our_build(content, work / "ours", cold=True))
+    result = {"bare": spread(bare), "full": spread(full)}
+    if rebuild:
+        times = []
+        for round_ in range(repeat):
+            edit_one_article(content, round_)
+            times.append(our_build(content, work / "ours", cold=False))
+        result["rebuild"] = spread(times)
+    return result
+
+
+def bench_reload(work: Path, content: Path, rounds: int) -> dict:
+    from serve_bench import measure_reload  # noqa: PLC0415
+
+    post = sorted((content / "klantbeleving").glob("*.md"))[0]
+    return measure_reload(content, work / "served", post, rounds)
 
 
 def bench_newsletter(content: Path, repeat: int) -> dict:
@@ -122,10 +142,16 @@ def ratio(value: float, base: float) -> str:
 def report(n: int, n_large: int, builds: dict, search: dict, search_large: dict | None, letter: dict, send: dict | None,
            signup: dict | None = None) -> str:
     kb = lambda b: f"{b / 1024:.1f} KB"  # noqa: E731
+    own, reload_own, reload_n = builds["own"], builds["reload_own"], builds["reload_n"]
+    secs = lambda t: f"{t['median']:.2f} s ({t['min']:.2f}–{t['max']:.2f})"  # noqa: E731
     rows = [
-        ("Full build vs bare Pelican", f"{builds['full']:.2f} s vs {builds['bare']:.2f} s", ratio(builds["full"], builds["bare"]), "≤ 1.2×"),
-        ("Rebuild after editing one article vs full build", f"{builds['rebuild']:.2f} s vs {builds['full']:.2f} s", ratio(builds["rebuild"], builds["full"]), "≤ 0.5×"),
+        ("Full build vs bare Pelican, own content, no caches", f"{secs(own['full'])} vs {secs(own['bare'])}", ratio(own["full"]["median"], own["bare"]["median"]), "≤ 1.5×"),
+        (f"Full build vs bare Pelican, {n} articles, no caches", f"{secs(builds['full'])} vs {secs(builds['bare'])}", ratio(builds["full"]["median"], builds["bare"]["median"]), "≤ 1.2×"),
+        (f"Rebuild after editing one article vs full build, {n} articles (warm `make html`)", f"{secs(builds['rebuild'])} vs {builds['full']['median']:.2f} s", ratio(builds["rebuild"]["median"], builds["full"]["median"]), "≤ 0.3×"),
     ]
+    for label, r, goal in (("own content", reload_own, 0.5), (f"{n} articles", reload_n, 1.0)):
+        if r:
+            rows.append((f"Save-to-reload in `make serve`, {label}, Chromium, {r['rounds']} saves (build alone)", f"{r['p50']:.2f} s ({r['min']:.2f}–{r['max']:.2f}; {r['build_p50']:.2f} s)", ratio(r["p50"], goal) + " of goal", f"p50 ≤ {goal:g} s"))
     for label, s, count in (("", search, n), (" (large)", search_large, n_large)):
         if s:
             rows += search_rows(s, count, label)
@@ -158,16 +184,26 @@ def report(n: int, n_large: int, builds: dict, search: dict, search_large: dict 
 @click.option("--n", "n", default=1000, show_default=True, help="Number of generated articles.")
 @click.option("--n-large", default=10000, show_default=True, help="Articles for the large search run (0 skips it).")
 @click.option("--repeat", default=3, show_default=True, help="Runs per timing; the median is reported.")
+@click.option("--reload-rounds", default=7, show_default=True, help="Saves per save-to-reload measurement (0 skips it).")
 @click.option("--subscribers", default=10000, show_default=True, help="Subscribers for the send benchmark (0 skips it).")
 @click.option("--signup-seconds", default=30.0, show_default=True, help="Seconds of sustained sign-ups for the subscriber service (0 skips it).")
 @click.option("--results", type=click.Path(dir_okay=False, path_type=Path), default=ROOT / "bench" / "RESULTS.md", show_default="bench/RESULTS.md", help="Markdown file the table is written into.")
-def main(n: int, n_large: int, repeat: int, subscribers: int, signup_seconds: float, results: Path) -> None:
+def main(n: int, n_large: int, repeat: int, reload_rounds: int, subscribers: int, signup_seconds: float, results: Path) -> None:
     """Run every benchmark and print the table."""
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
         content = generate(work / "content", n)
         click.echo(f"Generated {n} articles; timing builds ({repeat} runs each)…", err=True)
         builds = bench_builds(work, content, repeat)
+        own_work = work / "own"
+        own = Path(shutil.copytree(ROOT / "content", own_work / "content"))
+        click.echo("Own content: cold builds…", err=True)
+        builds["own"] = bench_builds(own_work, own, repeat, rebuild=False)
+        builds["reload_own"] = builds["reload_n"] = None
+        if reload_rounds:
+            click.echo("Save-to-reload in make serve (headless Chromium)…", err=True)
+            builds["reload_own"] = bench_reload(own_work, own, reload_rounds)
+            builds["reload_n"] = bench_reload(work, content, reload_rounds)
         click.echo("Search in headless Chromium…", err=True)
         search = measure_search(work / "ours")
         our_build(ROOT / "content", work / "own", cold=False)  # the query table is about our own posts

@@ -2,24 +2,29 @@
 
 Pelican empties its output folder before writing, so a failing build would leave a broken site.
 Here the content is checked first, the site (search index included, written by a plugin) is built
-into a sibling temporary folder, and only a complete build replaces ``output/``.
+into a sibling temporary folder, and only a complete build replaces ``output/``. Before the swap,
+every file whose bytes did not change is replaced in the new tree by a hard link to the old file, so
+unchanged files keep their inode and modification time (a deploy by rsync uploads only what changed,
+and the swap stays one rename).
 Pelican warnings that mean lost content (unknown template variable, skipped post, duplicate
 slug, unresolved link) fail the build instead of scrolling past.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from coachsite.business import placeholder_problems
 from coachsite.checks import Problem, check_content
 from coachsite.i18n import _
-from coachsite.site import build_site, load_settings
+from coachsite.site import ROOT, build_site, cache_path, load_settings
 
 
 class BuildError(Exception):
@@ -44,6 +49,28 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def where(error: BaseException) -> list[str]:
+    """``file:line: message`` for an exception: a template's own position, else the deepest
+    frame in this project's code (the error page in ``make serve`` shows it)."""
+    filename, lineno = getattr(error, "filename", None), getattr(error, "lineno", None)
+    message = getattr(error, "message", None) or str(error)
+    if not (filename and lineno):
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(str(ROOT))]
+        if not frames:
+            return []
+        filename, lineno = frames[-1].filename, frames[-1].lineno
+    if filename.startswith(str(ROOT) + os.sep):  # the project's own files: short, as the checks print them
+        filename = filename[len(str(ROOT)) + 1 :]
+    return [f"{filename}:{lineno}: {type(error).__name__}: {message}"]
+
+
+def render_record(config: Path, output: Path, override: dict) -> Path:
+    """Where ``plugins/render_cache.py`` keeps what it rendered into ``output`` (per cache folder)."""
+    config = Path(config).resolve()
+    cache = override.get("CACHE_PATH") or cache_path(config, override.get("PATH", str(config.parent / "content")))
+    return Path(cache) / f"render-{hashlib.sha1(str(output).encode()).hexdigest()[:12]}"
+
+
 def check_settings(config: Path, settings: dict) -> list[Problem]:
     """Problems of the settings themselves: business details still placeholders in a production build."""
     if settings.get("REQUIRE_BUSINESS_DETAILS"):
@@ -55,6 +82,55 @@ def check(config: Path, warnings: list[Problem] | None = None, **override) -> li
     """Every problem that stops a build: content/ and the settings."""
     settings = load_settings(config, **override)
     return check_content(Path(settings["PATH"]), settings, warnings) + check_settings(config, settings)
+
+
+def _same_bytes(a: str, b: str) -> bool:
+    with open(a, "rb") as first, open(b, "rb") as second:
+        return first.read() == second.read()
+
+
+def keep_unchanged(built: Path, output: Path) -> int:
+    """Hard-link every file of ``built`` whose bytes equal those in ``output``; return how many.
+
+    ``output`` is never modified here: only names inside ``built`` are replaced, each by one
+    atomic rename, so a failure leaves a complete new tree and an untouched old one.
+    """
+    if not output.is_dir():
+        return 0
+    kept = 0
+    built_root, output_root = str(built), str(output)
+    for folder, _dirs, files in os.walk(built_root):
+        old_folder = output_root + folder[len(built_root) :]
+        for name in files:
+            new, old = os.path.join(folder, name), os.path.join(old_folder, name)
+            try:
+                if os.stat(old).st_size != os.stat(new).st_size or not _same_bytes(new, old):
+                    continue
+                link = os.path.join(folder, f".{name}.link")
+                os.link(old, link)
+            except OSError:  # no old file, a folder, or no hard links here: the new copy is as good
+                continue
+            os.replace(link, new)
+            kept += 1
+    return kept
+
+
+def carry_over(built: Path, output: Path, folder: str) -> None:
+    """Move into ``built`` what ``folder`` of the old site holds and ``built`` lacks.
+
+    ``make serve`` first builds without the search index (the page the coach looks at is what
+    she waits for) and brings the index up to date in the build right after; meanwhile the
+    previous index keeps the search page working. Called only after the build succeeded, right
+    before the swap: one rename per entry, not one per index file.
+    """
+    old_root, new_root = output / folder, built / folder
+    if not old_root.is_dir():
+        return
+    new_root.mkdir(parents=True, exist_ok=True)
+    for entry in os.scandir(old_root):
+        target = new_root / entry.name
+        if not target.exists():
+            os.replace(entry.path, target)
 
 
 def swap_into_place(built: Path, output: Path) -> None:
@@ -71,11 +147,20 @@ def build(
     output: Path,
     *,
     run_checks: bool = True,
+    link_unchanged: bool = True,
+    carry: str | None = None,
     **override,
 ) -> BuildResult:
-    """Check, build into a temporary sibling of ``output`` (search index included), then swap."""
+    """Check, build into a temporary sibling of ``output`` (search index included), then swap.
+
+    ``link_unchanged``: keep unchanged files as the old files (see ``keep_unchanged``);
+    ``carry``: a folder of the old site to keep where this build wrote nothing (see ``carry_over``).
+    """
     started = time.perf_counter()
     output = Path(output).resolve()
+    record = render_record(config, output, override)
+    override = {**override, "RENDER_PREVIOUS_OUTPUT": str(output), "RENDER_RECORD": str(record)}
+    record.with_suffix(".pending").unlink(missing_ok=True)
     if run_checks:
         problems = check(config, **override)
         if problems:
@@ -93,12 +178,19 @@ def build(
         try:
             settings = build_site(config, tmp, **override)
         except Exception as error:  # Pelican raises plain exceptions for template and reader errors
-            raise BuildError(_("Pelican failed: {error}").format(error=error)) from error
+            raise BuildError(_("Pelican failed: {error}").format(error=error), where(error)) from error
         finally:
             pelican_logger.removeHandler(collector)
         if collector.messages:
             raise BuildError(_("Pelican warned about lost content; the site was not rebuilt"), collector.messages)
+        if link_unchanged:
+            keep_unchanged(tmp, output)
+        if carry:
+            carry_over(tmp, output, carry)
         swap_into_place(tmp, output)
+        if record.with_suffix(".pending").exists():  # the record now describes output/
+            os.replace(record.with_suffix(".pending"), record.with_suffix(".json"))
     finally:
+        record.with_suffix(".pending").unlink(missing_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
     return BuildResult(output=output, seconds=time.perf_counter() - started, settings=settings)

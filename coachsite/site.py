@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 from pathlib import Path
 
 from pelican import Pelican
@@ -29,12 +30,36 @@ def load_settings(config: Path | str = ROOT / "pelicanconf.py", **override) -> d
     config = Path(config).resolve()
     override.setdefault("PATH", str(config.parent / "content"))
     override.setdefault("CACHE_PATH", cache_path(config, override["PATH"]))
-    return read_settings(str(config), override=override)
+    settings = read_settings(str(config), override=override)
+    if settings.get("CACHE_CONTENT"):
+        # Compiled templates are checked against their source's checksum: never stale.
+        jinja = settings["JINJA_ENVIRONMENT"] = dict(settings["JINJA_ENVIRONMENT"])
+        jinja.setdefault("bytecode_cache", _bytecode_cache(settings["CACHE_PATH"]))
+    return settings
+
+
+def _bytecode_cache(cache: str):
+    from jinja2 import FileSystemBytecodeCache
+
+    folder = Path(cache) / "jinja"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileSystemBytecodeCache(str(folder))
 
 
 def build_site(config: Path | str, output: Path | str, **override) -> dict:
     """Build the site into ``output``; return the settings used. Raises on Pelican errors."""
     settings = load_settings(config, OUTPUT_PATH=str(Path(output).resolve()), **override)
     logging.getLogger("pelican").setLevel(logging.WARNING)
+    _forget_failed_sitemap()
     Pelican(settings).run()
     return settings
+
+
+def _forget_failed_sitemap() -> None:
+    """pelican-sitemap writes only for the first Pelican object it saw since its last sitemap; a
+    build that failed halfway never clears it, so every later build in the same process (tests,
+    the benchmark) silently wrote no sitemap.xml. Each build starts it afresh."""
+    module = sys.modules.get("pelican.plugins.sitemap.sitemap")
+    if module is not None:
+        module.generator._main_pelican = None
+        module.generator.page_queue = []

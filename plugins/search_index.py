@@ -11,10 +11,12 @@ Only ``generator.articles`` are indexed: drafts, future posts, pages and listing
 Settings: ``SEARCH_SYNONYMS_FILE`` and ``SEARCH_THESAURUS_FILE`` (term groups, applied by the
 browser at query time); ``SITE_BUILD`` (default True; False, when posts are only read, e.g. by
 the newsletter, skips all of this). The page reads ``SEARCH_INDEX`` (folder, shard counts).
+``SEARCH_INDEX_DEFERRED`` (set by ``make serve``'s quick build) writes no index and names the last one.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -29,6 +31,14 @@ log = logging.getLogger(__name__)
 _failed: dict[str, str] = {}  # output folder -> the error, raised when Pelican has finished
 # What the search page gets when indexing failed (the build fails at the end anyway).
 NO_INDEX = {"url": "", "shards": {"p": 1, "w": 1, "c": 1}, "articles": 0, "max_word": 40}
+LAST_INDEX = "search-index-last.json"  # in CACHE_PATH: the descriptor of the last index written
+
+
+def _last_index(path: Path | None) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path else NO_INDEX
+    except (OSError, ValueError):
+        return NO_INDEX
 
 
 def document(article) -> Document:
@@ -51,11 +61,19 @@ def index_articles(articles: list, groups: list, output: Path, cache: Path | Non
 def start(generator):
     if not generator.settings.get("SITE_BUILD", True):
         return
+    cache = generator.settings.get("CACHE_PATH")
+    last = Path(cache) / LAST_INDEX if cache else None
+    if generator.settings.get("SEARCH_INDEX_DEFERRED"):
+        # make serve's quick build: the previous index is carried over, so the search page names it
+        generator.context["SEARCH_INDEX"] = _last_index(last)
+        return
     groups = load_groups(generator.settings)  # errors name the file and line, before any work
     output = generator.settings["OUTPUT_PATH"]
     try:
-        cache = generator.settings.get("CACHE_PATH")
         result = index_articles(list(generator.articles), groups, Path(output), cache and Path(cache))
+        if last:
+            last.parent.mkdir(parents=True, exist_ok=True)
+            last.write_text(json.dumps(result), encoding="utf-8")
     except Exception as error:  # noqa: BLE001 - reported as one line when Pelican has finished
         _failed[output] = f"{type(error).__name__}: {error}"
         generator.context["SEARCH_INDEX"] = NO_INDEX

@@ -1,0 +1,257 @@
+"""``make serve``: a warm build process, a quick watcher, and every build error shown in the browser.
+
+Why: the coach edits, saves and looks at the browser. A new Python process per save spent most of
+its time importing Pelican and compiling templates. Here the server process imports everything a
+build needs once and forks a child per build: the child starts warm, and whatever a build does to
+module state dies with it. (After a change to the project's own Python code, the child first drops
+those modules so it builds with the new code.) Changes are found by polling modification times
+every 0.1 s, which needs no dependency and costs a few milliseconds per poll even at 1,000 posts.
+
+A failed build keeps the previous site in ``output/`` (see ``coachsite.build``), but the browser
+must not keep showing it as if nothing happened: until the next good build every page is a Dutch
+error page naming file, line and message, which loads ``/livereload.js`` like the site's pages
+(the CSP forbids inline scripts), so the next good build reloads the real page. Missing pages get
+the site's own 404 page.
+"""
+
+from __future__ import annotations
+
+import errno
+import html
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from coachsite.clitools import CoachError
+from coachsite.i18n import _
+from coachsite.serve_builds import Builder, quick_build_arguments, warm_up
+
+ROOT = Path(__file__).resolve().parent.parent
+POLL_SECONDS = 0.1
+IGNORED = re.compile(r"^\.|~$|\.sw[a-p]$|^4913$|^__pycache__$|\.(pyc|mo|tmp)$")
+
+
+def watched_paths(config: Path, content: Path) -> list[Path]:
+    """Everything a build reads: posts, theme, plugins, code, settings and word lists."""
+    extra = ["theme", "plugins", "coachsite", "tags.txt", "synonyms.txt", "newsletters"]
+    return [content, config] + [ROOT / name for name in extra]
+
+
+def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
+    """Modification time and size of every file under ``paths`` (editor swap files skipped)."""
+    found: dict[str, tuple[int, int]] = {}
+    folders = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        if os.path.isdir(path):
+            folders.append(str(path))
+        else:
+            found[str(path)] = (info.st_mtime_ns, info.st_size)
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if IGNORED.search(entry.name):
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    else:
+                        info = entry.stat()
+                        found[entry.path] = (info.st_mtime_ns, info.st_size)
+                except OSError:  # removed while we looked
+                    continue
+    return found
+
+
+def changed_files(before: dict, after: dict) -> list[str]:
+    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+
+
+# --- The web server -------------------------------------------------------------------------------
+
+ERROR_CSS = """
+body{margin:0;font:17px/1.5 system-ui,sans-serif;background:#fff6f5;color:#2b1b19}
+main{max-width:52rem;margin:3rem auto;padding:0 1.25rem}
+h1{font-size:1.6rem;color:#9b1c12;margin:0 0 .5rem}
+.problems{padding-left:1.2rem}.problems li{margin:.6rem 0}
+code{font:15px/1.4 ui-monospace,monospace;background:#fde2df;padding:.1rem .3rem;border-radius:3px}
+.message{font-weight:600}
+"""
+WHERE = re.compile(r"^(?P<where>[^\s:][^:]*:\d+):\s*(?P<text>.*)$", re.S)
+
+
+@dataclass
+class State:
+    port: int
+    output: Path
+    error: dict | None = None
+
+
+def error_page(error: dict, port: int) -> str:
+    """The Dutch page shown for every page while the last build failed."""
+    items = []
+    for line in error.get("details") or []:
+        found = WHERE.match(line)
+        if found:
+            items.append(f"<li><code>{html.escape(found['where'])}</code> {html.escape(found['text'])}</li>")
+        else:
+            items.append(f"<li>{html.escape(line)}</li>")
+    problems = f'<ol class="problems">{"".join(items)}</ol>' if items else ""
+    return f"""<!doctype html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:">
+<title>De site kon niet worden gebouwd</title>
+<link rel="stylesheet" href="/_serve/fout.css">
+<link rel="icon" href="/images/logo.svg" type="image/svg+xml">
+</head>
+<body>
+<main role="alert">
+<h1>De site kon niet worden gebouwd</h1>
+<p>Je laatste wijziging staat nog niet op de site. Verbeter wat hieronder staat en sla het bestand
+op: deze melding verdwijnt vanzelf zodra de site weer goed gebouwd is.</p>
+<p class="message">{html.escape(error.get("message", ""))}</p>
+{problems}
+</main>
+<script src="/livereload.js?port={port}"></script>
+</body>
+</html>
+"""
+
+
+def make_app(state: State):
+    from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+    from tornado import web
+
+    class ErrorCss(web.RequestHandler):
+        def get(self):
+            self.set_header("Content-Type", "text/css; charset=utf-8")
+            self.finish(ERROR_CSS)
+
+    class Site(web.StaticFileHandler):
+        """The built site; every page is the error page while the last build failed."""
+
+        def set_extra_headers(self, path):
+            self.set_header("Cache-Control", "no-store")  # a reload must show the new build
+
+        def should_return_304(self):
+            return False
+
+        async def get(self, path, include_body=True):
+            last = path.rsplit("/", 1)[-1]
+            if state.error and (not last or last.endswith(".html") or "." not in last):
+                self.set_status(500)
+                self.set_header("Content-Type", "text/html; charset=utf-8")
+                self.set_header("Cache-Control", "no-store")
+                self.finish(error_page(state.error, state.port))
+                return
+            await super().get(path, include_body)
+
+        def write_error(self, status_code, **kwargs):
+            page = state.output / "404.html"
+            if status_code == 404 and page.is_file():
+                self.set_header("Content-Type", "text/html; charset=utf-8")
+                self.finish(page.read_bytes())
+                return
+            super().write_error(status_code, **kwargs)
+
+    return web.Application(
+        [
+            (r"/livereload", LiveReloadHandler),
+            (r"/livereload.js", LiveReloadJSHandler),
+            (r"/_serve/fout.css", ErrorCss),
+            (r"/(.*)", Site, {"path": str(state.output), "default_filename": "index.html"}),
+        ],
+        log_function=lambda handler: None,  # the terminal is for build results, not every request
+    )
+
+
+def reload_browsers() -> None:
+    from livereload.handlers import LiveReloadHandler
+
+    message = {"command": "reload", "path": "/", "liveCSS": False, "liveImg": False}
+    for waiter in list(LiveReloadHandler.waiters):
+        try:
+            waiter.write_message(message)
+        except Exception:  # noqa: BLE001 - a closed tab
+            LiveReloadHandler.waiters.discard(waiter)
+
+
+def bind(host: str, port: int) -> list:
+    """Listen before doing anything slow, so a busy port is one clear line at once."""
+    from tornado.netutil import bind_sockets
+
+    try:
+        return bind_sockets(port, address=host)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise CoachError(
+                _(
+                    "Port {port} is already in use (is `make serve` already running in another window?). "
+                    "Stop that one or choose another port: make serve PORT={other}"
+                ).format(port=port, other=port + 1)
+            ) from None
+        raise CoachError(_("Cannot serve on {host}:{port}: {reason}").format(host=host, port=port, reason=error.strerror)) from None
+
+
+def report(state: State, result: dict) -> None:
+    if result["ok"] and result.get("index"):  # the page is already showing; nothing to reload
+        click.echo(_("Search index up to date ({seconds} s after the change).").format(seconds=f"{result['seconds']:.2f}"))
+        return
+    if result["ok"]:
+        state.error = None
+        click.echo(_("Built in {seconds} s; the browser reloads.").format(seconds=f"{result['seconds']:.2f}"))
+    else:
+        state.error = result
+        for line in result.get("details") or []:
+            click.echo(line, err=True)
+        click.secho(
+            _("Build failed: {message}. The browser shows this until the next good build.").format(message=result["message"].rstrip(".")),
+            fg="red",
+            err=True,
+        )
+    reload_browsers()
+
+
+def serve(config: Path, output: Path, content: Path, host: str, port: int) -> None:
+    """Bind, build in the background, serve ``output`` and rebuild on every change."""
+    sockets = bind(host, port)
+    port = sockets[0].getsockname()[1]  # port 0: the system's choice (tests)
+    os.environ["LIVERELOAD_PORT"] = str(port)  # read by pelicanconf.py in every build
+    from tornado.httpserver import HTTPServer
+    from tornado.ioloop import IOLoop, PeriodicCallback
+
+    warm_up(config, content)
+    state = State(port=port, output=output)
+    server = HTTPServer(make_app(state))
+    server.add_sockets(sockets)
+    from coachsite.site import load_settings
+
+    quick = quick_build_arguments(load_settings(config, PATH=str(content)))
+    builder = Builder(config, output, content, quick, lambda result: report(state, result))
+    paths = watched_paths(config, content)
+    seen = snapshot(paths)
+
+    def poll() -> None:
+        nonlocal seen
+        now = snapshot(paths)
+        if now != seen:
+            changed = changed_files(seen, now)
+            seen = now
+            builder.request(code_changed=any(name.endswith(".py") for name in changed))
+
+    builder.request()
+    PeriodicCallback(poll, POLL_SECONDS * 1000).start()
+    click.echo(_("Site: http://localhost:{port}/  (Ctrl+C stops)").format(port=port))
+    try:
+        IOLoop.current().start()
+    except KeyboardInterrupt:
+        click.echo(_("Stopped."))

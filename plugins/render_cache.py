@@ -1,0 +1,263 @@
+"""Skip rendering pages whose inputs did not change since the last build into the same folder.
+
+Why: Pelican renders every page on every build (it records no dependencies), and rendering is
+most of a warm build. Here every page gets a signature of everything it can show:
+
+- the site-wide part: every post's and page's metadata and the values plugins derived from it
+  (title, date, tags, summary, reading time, tips, related posts, neighbours, ...), every other
+  context value (settings, themes, newsletter issues), the theme's templates, the project's own
+  code and the names and dates of the static files. A changed title anywhere changes it, so
+  every page renders again: correct first, fast for the common edit;
+- the page's own part: every value the writer passes for this page alone (the post with its
+  full text, the listed posts with their full text, the pagination), compared with the
+  site-wide context by identity, so nothing is missed by name.
+
+A page whose signature equals the one recorded for the file in the previous output, and whose
+old file still has the recorded bytes (hash), is copied from there instead of rendered. The
+record is written next to the build (``RENDER_RECORD``) and only becomes the record of the
+output after the build swapped in (``coachsite.build``), so a failed build leaves the old one.
+A value the signature cannot describe makes the page render. ``tests/test_build_incremental.py``
+compares warm rebuilds after edits with full builds, byte for byte.
+
+Settings (set by ``coachsite.build``): ``RENDER_PREVIOUS_OUTPUT`` (the output being replaced),
+``RENDER_RECORD`` (where this build's record goes). Without them every page renders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from pelican import signals
+from pelican.contents import Content
+from pelican.paginator import Page, Paginator
+from pelican.urlwrappers import URLWrapper
+from pelican.writers import Writer
+
+ROOT = Path(__file__).resolve().parent.parent
+BODY = {"_content", "word_count"}  # in the page's own part only (cards show neither)
+# Plugins that only write files of their own and add nothing a page shows (the search page shows
+# the index's descriptor, SEARCH_INDEX, which is part of the context and so of every signature).
+PAGELESS_PLUGINS = {"search_index"}
+
+
+class Unknown(Exception):
+    """A value whose content the signature cannot describe: render the page."""
+
+
+class Signatures:
+    def __init__(self, settings: dict):
+        self.settings = settings
+        self.cards: dict[int, str] = {}
+        self.full: dict[int, str] = {}
+        self.sites: dict[int, str] = {}
+        self.describing = False
+        self.lists: dict[tuple, tuple] = {}
+        self.wrappers: dict[int, tuple] = {}
+
+    def value(self, value, full: bool):
+        """A hashable description of ``value``; posts as their card signature, or, with ``full``,
+        a post that *is* the value (the page's own post) with its text. Posts in lists and pages
+        are cards: the theme shows a post's text only on its own page (a test keeps it so)."""
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return value
+        if isinstance(value, (dt.datetime, dt.date)):
+            return value.isoformat()
+        if isinstance(value, Content):
+            if self.describing:  # a post inside a post (e.g. in a dict): by address, no cycles
+                return ("post", value.source_path)
+            return self.full_of(value) if full else self.card_of(value)
+        if isinstance(value, URLWrapper):  # one per tag, theme and author, shown by every post
+            known = self.wrappers.get(id(value))
+            if known is None or known[0] is not value:
+                described = (type(value).__name__, value.name, value.slug, self.value(_public(value), False))
+                known = self.wrappers[id(value)] = (value, described)
+            return known[1]
+        if isinstance(value, Page):
+            return ("page", value.number, value.paginator.num_pages, self.value(value.object_list, False))
+        if isinstance(value, Paginator):  # its posts are in the page's own part as ``articles``
+            return ("paginator", value.name, value.count, value.num_pages, value.per_page)
+        if isinstance(value, (list, tuple)):
+            # The same lists (all posts, a tag's posts) reach hundreds of pages: describe each once.
+            # The memo holds the list itself, so its id cannot be reused by another during the build.
+            key = (id(value), self.describing)
+            known = self.lists.get(key)
+            if known is None or known[0] is not value:
+                described = repr(tuple(self.value(item, False) for item in value))
+                known = self.lists[key] = (value, ("list", len(value), _digest(described)))
+            return known[1]
+        if isinstance(value, (set, frozenset)):
+            return tuple(sorted(repr(self.value(item, False)) for item in value))
+        if isinstance(value, dict):
+            return tuple(sorted((repr(k), repr(self.value(v, False))) for k, v in value.items()))
+        if isinstance(value, dt.tzinfo):
+            return str(value)
+        if callable(value):  # filters, functions in the settings
+            return getattr(value, "__qualname__", type(value).__name__)
+        raise Unknown(type(value).__name__)
+
+    def card_of(self, content) -> str:
+        """Everything about a post but its text; other posts it points to by address only."""
+        key = id(content)
+        if key not in self.cards:
+            fields = {k: _refer(v) for k, v in _public(content).items() if k not in BODY}
+            self.describing = True
+            try:
+                self.cards[key] = _digest(repr(self.value(fields, full=False)))
+            finally:
+                self.describing = False
+        return self.cards[key]
+
+    def full_of(self, content) -> str:
+        key = id(content)
+        if key not in self.full:
+            body = getattr(content, "_content", "") or ""
+            self.full[key] = _digest(self.card_of(content) + body)
+        return self.full[key]
+
+    def site_of(self, context: dict) -> str:
+        key = id(context)
+        if key not in self.sites:
+            skip = {"localsiteurl", "output_file", "OUTPUT_PATH", "RENDER_PREVIOUS_OUTPUT", "RENDER_RECORD", "SEARCH_INDEX_DEFERRED"}
+            parts = []
+            for name, value in sorted(context.items()):
+                if name in skip:
+                    continue
+                try:
+                    if name == "PLUGINS":
+                        value = [plugin for plugin in value if plugin not in PAGELESS_PLUGINS]
+                    if name == "staticfiles":  # found in a different order by every process
+                        described = sorted(repr(self.value(item, full=False)) for item in value)
+                    else:
+                        described = self.value(value, full=False)
+                    parts.append((name, repr(described)))
+                except Unknown as unknown:
+                    if name not in self.settings:  # content we cannot describe: render every page
+                        raise
+                    # a setting holding an object (Jinja's bytecode cache): settings live in
+                    # pelicanconf.py, whose bytes key the cache folder this record is kept in
+                    parts.append((name, str(unknown)))
+            self.sites[key] = _digest(repr(parts) + _files_digest(self.settings))
+        return self.sites[key]
+
+
+def _public(obj) -> dict:
+    return {k: v for k, v in vars(obj).items() if (not k.startswith("_") or k in BODY) and k != "settings"}
+
+
+def _refer(value):
+    """Posts inside a post (related, neighbours) by address: their cards are in the site part."""
+    if isinstance(value, Content):
+        return ("post", value.source_path)
+    if isinstance(value, (list, tuple)):
+        return tuple(_refer(v) for v in value)
+    return value
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _files_digest(settings: dict) -> str:
+    """Templates and code by content; static files by name, size and date."""
+    digest = hashlib.sha1()
+    for folder in (Path(settings["THEME"]) / "templates", ROOT / "coachsite", ROOT / "plugins"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in (".html", ".py", ".xml", ".txt", ".j2"):
+                digest.update(str(path).encode() + path.read_bytes())
+    content = Path(settings["PATH"])
+    for path in sorted(content.rglob("*")):
+        if path.is_file() and path.suffix != ".md":
+            info = path.stat()
+            digest.update(f"{path}:{info.st_size}:{info.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+class RecordingTemplate:
+    """A template that renders only when the page's signature changed."""
+
+    def __init__(self, template, writer: CachingWriter, context: dict):
+        self.template, self.writer, self.context = template, writer, context
+
+    def render(self, localcontext: dict) -> str:
+        writer = self.writer
+        name = localcontext["output_file"]
+        try:
+            own = [
+                (k, repr(writer.signatures.value(v, full=True)))
+                for k, v in sorted(localcontext.items())
+                if k not in ("output_file", "localsiteurl") and (k not in self.context or self.context[k] is not v)
+            ]
+            signature = _digest(writer.signatures.site_of(self.context) + self.template.name + name + repr(own))
+        except Unknown:
+            return self.template.render(localcontext)
+        text = writer.reuse(name, signature)
+        if text is None:
+            text = self.template.render(localcontext)
+        writer.record[name] = [signature, _digest(text)]
+        return text
+
+
+class CachingWriter(Writer):
+    def __init__(self, output_path, settings=None):
+        super().__init__(output_path, settings=settings)
+        self.previous = Path(settings["RENDER_PREVIOUS_OUTPUT"])
+        self.record_path = Path(settings["RENDER_RECORD"])
+        self.signatures = Signatures(settings)
+        self.record: dict[str, list] = {}
+        self.reused = 0
+        self.old: dict = {}
+        _writers[os.fspath(output_path)] = self
+        with_record = self.record_path.with_suffix(".json")
+        if with_record.is_file():
+            try:
+                self.old = json.loads(with_record.read_text(encoding="utf-8"))["pages"]
+            except (ValueError, KeyError, TypeError):  # a damaged record: render everything
+                self.old = {}
+
+    def reuse(self, name: str, signature: str) -> str | None:
+        recorded = self.old.get(name)
+        if not recorded or recorded[0] != signature:
+            return None
+        try:
+            text = (self.previous / name).read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            return None
+        if _digest(text) != recorded[1]:  # changed by hand or by another build
+            return None
+        self.reused += 1
+        return text
+
+    def write_file(self, name, template, context, *args, **kwargs):
+        if name:
+            template = RecordingTemplate(template, self, context)
+        return super().write_file(name, template, context, *args, **kwargs)
+
+    def save(self) -> None:
+        """This build's record, beside the final one; ``coachsite.build`` promotes it after the swap."""
+        pending = self.record_path.with_suffix(".pending")
+        pending.parent.mkdir(parents=True, exist_ok=True)
+        pending.write_text(json.dumps({"pages": self.record, "reused": self.reused}), encoding="utf-8")
+
+
+_writers: dict[str, CachingWriter] = {}
+
+
+def get_writer(pelican):
+    if pelican.settings.get("RENDER_PREVIOUS_OUTPUT") and pelican.settings.get("RENDER_RECORD"):
+        return CachingWriter
+    return None
+
+
+def save_record(pelican):
+    writer = _writers.pop(os.fspath(pelican.output_path), None)
+    if writer is not None:
+        writer.save()
+
+
+def register():
+    signals.get_writer.connect(get_writer)
+    signals.finalized.connect(save_record)

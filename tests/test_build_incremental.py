@@ -1,0 +1,188 @@
+"""Rebuilds are never stale: a warm rebuild writes the same bytes as a full build from nothing.
+
+A warm rebuild reuses Pelican's reader cache and the compiled templates, and keeps every file whose
+bytes did not change as the old file (hard link, same modification time). These tests edit a post,
+rebuild, and compare every file with a full build into a fresh folder with an empty cache.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from coachsite.build import BuildError, build
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "pelicanconf.py"
+POST = Path("klantbeleving/elk-contactmoment-telt.md")
+OLD_TITLE = "Elk contactmoment telt: zo maken je medewerkers het verschil"
+NEW_TITLE = "Elk gesprek telt: zo maken je medewerkers echt het verschil"
+
+
+def files_of(site: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def showing(site: Path, title: str) -> set[str]:
+    """Every file that shows ``title``: as text, HTML-escaped or URL-quoted (share links)."""
+    forms = [title.encode(), title.replace(":", "&#58;").encode(), quote(title, safe="").encode()]
+    return {name for name, data in files_of(site).items() if any(form in data for form in forms)}
+
+
+@pytest.fixture
+def content(tmp_path) -> Path:
+    copy = tmp_path / "content"
+    shutil.copytree(ROOT / "content", copy)
+    return copy
+
+
+def test_edited_title_is_rewritten_everywhere_and_equals_a_full_build(tmp_path, content):
+    site = tmp_path / "site"
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=str(tmp_path / "cache"))
+    before = showing(site, OLD_TITLE)
+    # The pages a reader sees the title on: its own page, cards on listings, related posts and
+    # neighbours, tag and theme pages, feeds, /tips/ and the search index data.
+    for expected in ("elk-contactmoment-telt/index.html", "pagina/2/index.html", "archief/index.html", "tips/index.html"):
+        assert expected in before
+    for prefix in ("tag/", "thema/klantbeleving/", "themas/", "feeds/", "zoeken/index/", "auteur/"):
+        assert any(name.startswith(prefix) for name in before), prefix
+    listings = ("tag", "thema", "themas", "feeds", "zoeken", "auteur", "archief", "tips", "pagina")
+    other_posts = {name for name in before if name.split("/")[0] not in listings} - {"elk-contactmoment-telt/index.html"}
+    assert len(other_posts) >= 4  # related posts and previous/next
+
+    post = content / POST
+    post.write_text(post.read_text(encoding="utf-8").replace(OLD_TITLE, NEW_TITLE), encoding="utf-8")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=str(tmp_path / "cache"))
+
+    assert showing(site, OLD_TITLE) == set()
+    assert showing(site, NEW_TITLE) == before
+    full = tmp_path / "full"
+    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
+    warm, fresh = files_of(site), files_of(full)
+    assert sorted(warm) == sorted(fresh)
+    assert [name for name in warm if warm[name] != fresh[name]] == []
+
+
+def reused(tmp_path: Path) -> tuple[int, int]:
+    """Pages the last build copied instead of rendering (plugins/render_cache.py), of all pages."""
+    records = list((tmp_path / "cache").glob("render-*.json"))
+    assert len(records) == 1
+    record = json.loads(records[0].read_text(encoding="utf-8"))
+    return record["reused"], len(record["pages"])
+
+
+def test_edited_text_rerenders_what_shows_it_and_equals_a_full_build(tmp_path, content):
+    site, cache = tmp_path / "site", str(tmp_path / "cache")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    assert reused(tmp_path)[0] == 0
+    post = content / POST
+    text = post.read_text(encoding="utf-8")
+    post.write_text(text.replace("Ze had gelijk.", "Ze had volkomen gelijk, en iedereen wist het.", 1), encoding="utf-8")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    copied, pages = reused(tmp_path)
+    assert pages // 2 < copied < pages  # most pages copied, the post's own page rendered
+    assert "Ze had volkomen gelijk, en iedereen wist het." in (site / POST.stem / "index.html").read_text(encoding="utf-8")
+    full = tmp_path / "full"
+    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
+    warm, fresh = files_of(site), files_of(full)
+    assert sorted(warm) == sorted(fresh)
+    assert [name for name in warm if warm[name] != fresh[name]] == []
+
+
+def test_a_page_changed_by_hand_is_rendered_again(tmp_path, content):
+    site, cache = tmp_path / "site", str(tmp_path / "cache")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    page = site / "over" / "index.html"
+    good = page.read_text(encoding="utf-8")
+    page.unlink()  # never write through a hard link: the file may be shared with an older build
+    page.write_text(good.replace("<h1", "<h1 data-hand-edit", 1), encoding="utf-8")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    assert page.read_text(encoding="utf-8") == good
+
+
+def test_unchanged_files_keep_inode_and_mtime_changed_ones_do_not(tmp_path, content):
+    site, cache = tmp_path / "site", str(tmp_path / "cache")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    first = {p: p.stat() for p in site.rglob("*") if p.is_file()}
+    post = content / POST
+    post.write_text(post.read_text(encoding="utf-8") + "\nEen nieuwe slotzin over aandacht.\n", encoding="utf-8")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+
+    page = site / "elk-contactmoment-telt" / "index.html"
+    assert "Een nieuwe slotzin over aandacht." in page.read_text(encoding="utf-8")
+    assert page.stat().st_ino != first[page].st_ino
+    about = site / "over" / "index.html"  # shows no article: untouched
+    assert (about.stat().st_ino, about.stat().st_mtime_ns) == (first[about].st_ino, first[about].st_mtime_ns)
+    kept = sum(1 for p, old in first.items() if p.exists() and p.stat().st_ino == old.st_ino)
+    assert kept > len(first) // 2
+
+
+def test_failed_rebuild_changes_nothing_in_output(tmp_path, content):
+    site, cache = tmp_path / "site", str(tmp_path / "cache")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    before = {str(p): (p.stat().st_ino, p.stat().st_mtime_ns) for p in site.rglob("*")}
+    post = content / POST
+    post.write_text(post.read_text(encoding="utf-8").replace("Tags: ", "Tags: bestaatniet, ", 1), encoding="utf-8")
+    with pytest.raises(BuildError) as error:
+        build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    assert any("elk-contactmoment-telt.md:4: tag 'bestaatniet'" in line for line in error.value.details)
+    assert {str(p): (p.stat().st_ino, p.stat().st_mtime_ns) for p in site.rglob("*")} == before
+    assert not list(tmp_path.glob(".output-*"))
+
+
+def test_template_error_names_template_file_and_line(tmp_path, content):
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    template = theme / "templates" / "article.html"
+    lines = template.read_text(encoding="utf-8").splitlines()
+    lines[4] += " {% if %}"
+    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(BuildError) as error:
+        build(CONFIG, tmp_path / "site", PATH=str(content), THEME=str(theme), CACHE_PATH=str(tmp_path / "cache"))
+    assert len(error.value.details) == 1
+    assert error.value.details[0].startswith(f"{template}:5: TemplateSyntaxError: ")
+    assert not (tmp_path / "site").exists()
+
+
+def test_only_a_posts_own_page_shows_its_text():
+    """plugins/render_cache.py re-renders a listing when a listed post's card changes, not its
+    text: a template showing the text of a post that is not the page's own would go stale."""
+    import re
+
+    uses = set()
+    for template in (ROOT / "theme" / "templates").rglob("*.html"):
+        for found in re.findall(r"(\w+)\.(content|summary|_content|get_content)\b", template.read_text(encoding="utf-8")):
+            uses.add((template.name, found[0]))
+    assert uses <= {("article.html", "article"), ("page.html", "page"), ("newsletter_issue.html", "post")}
+
+
+def _add_post(content: Path) -> None:
+    source = (content / POST).read_text(encoding="utf-8")
+    new = source.replace(OLD_TITLE, "Een nieuwe tip over elk contactmoment", 1).replace("2026-01-28", "2026-02-03", 1)
+    (content / "klantbeleving" / "nieuwe-tip-over-contact.md").write_text(new, encoding="utf-8")
+
+
+def _delete_post(content: Path) -> None:
+    (content / "klantbeleving" / "medewerkers-betrekken-bij-beleid.md").unlink()  # no post links to it
+
+
+def _change_tags(content: Path) -> None:
+    post = content / POST
+    post.write_text(post.read_text(encoding="utf-8").replace("Tags: klantbeleving, ", "Tags: ", 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("edit", [_add_post, _delete_post, _change_tags], ids=["add", "delete", "tags"])
+def test_other_edits_equal_a_full_build(tmp_path, content, edit):
+    site, cache = tmp_path / "site", str(tmp_path / "cache")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    edit(content)
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    full = tmp_path / "full"
+    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
+    warm, fresh = files_of(site), files_of(full)
+    assert sorted(warm) == sorted(fresh)
+    assert [name for name in warm if warm[name] != fresh[name]] == []
