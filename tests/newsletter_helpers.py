@@ -4,11 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
+
+import pytest
 
 from coachsite.dates import AMSTERDAM
 from coachsite.newsletter.archive import IssueRecord
+from coachsite.newsletter.issue import newsletter_posts
 from coachsite.newsletter.select import Post
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def posts(settings):
+    """The project's own posts as the newsletter reads them (one read per test module)."""
+    return newsletter_posts(settings)
+
+
+@pytest.fixture
+def root(tmp_path):
+    """An empty issues folder with the project's email templates."""
+    shutil.copytree(ROOT / "newsletters" / "templates", tmp_path / "templates")
+    return tmp_path
 
 
 def post(slug: str, day: str, tags=("nieuwsbrief",), hour: int = 9, **extra) -> Post:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
+from newsletter_helpers import posts, root  # noqa: F401  (fixtures)
 
 from coachsite.newsletter.issue import build_issue, default_issue_date, newsletter_posts
 from coachsite.newsletter.render import RenderError, markdown_to_text
@@ -19,17 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.timezone.utc)
 NOVEMBER = dt.date(2026, 11, 25)
 DUTCH_NUMBERS = {2: "twee", 3: "drie", 4: "vier", 5: "vijf", 6: "zes", 7: "zeven", 8: "acht"}
-
-
-@pytest.fixture(scope="module")
-def posts(settings):
-    return newsletter_posts(settings)
-
-
-@pytest.fixture
-def root(tmp_path):
-    shutil.copytree(ROOT / "newsletters" / "templates", tmp_path / "templates")
-    return tmp_path
 
 
 def build(settings, root, posts, date=NOVEMBER, **kw):

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
+from newsletter_helpers import posts, root  # noqa: F401  (fixtures)
 
 from coachsite.newsletter.issue import IssueError, build_issue, newsletter_posts
 from coachsite.newsletter.render import GMAIL_CLIP_BYTES, RenderError
@@ -18,17 +19,6 @@ from coachsite.newsletter.schedule import issue_dates
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def posts(settings):
-    return newsletter_posts(settings)
-
-
-@pytest.fixture
-def root(tmp_path):
-    shutil.copytree(ROOT / "newsletters" / "templates", tmp_path / "templates")
-    return tmp_path
 
 
 def build(date: str, settings, root, posts, **kw):
