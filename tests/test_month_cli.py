@@ -84,3 +84,20 @@ def test_a_second_auto_while_one_runs_stops_quietly_and_hold_says_why(root):
         held = run(root, "hold", "--date", "2026-11-25")
         assert held.exit_code == 1 and "Fout: er loopt al een andere auto-ronde" in held.output
     assert not (root / "2026-11-25").exists()
+
+
+@pytest.mark.parametrize("name", ["auto", "status", "hold", "release"])
+def test_every_month_command_and_option_has_dutch_help(name):
+    from help_helpers import english_help
+    from scripts.newsletter import cli
+
+    assert english_help(cli.commands[name], name) == []
+
+
+@pytest.mark.parametrize("today, heading", [
+    ("2026-11-20", "Nieuwsbrief van 25 november 2026 (over 5 dagen, gerekend vanaf 20 november 2026)"),
+    ("2026-11-24", "Nieuwsbrief van 25 november 2026 (over 1 dag, gerekend vanaf 24 november 2026)"),
+    ("2026-11-25", "Nieuwsbrief van 25 november 2026 (vandaag)"),
+])
+def test_status_counts_the_days_in_plain_dutch(root, today, heading):
+    assert run(root, "status", "--today", today).output.splitlines()[0] == heading
