@@ -101,3 +101,18 @@ def test_every_month_command_and_option_has_dutch_help(name):
 ])
 def test_status_counts_the_days_in_plain_dutch(root, today, heading):
     assert run(root, "status", "--today", today).output.splitlines()[0] == heading
+
+
+def test_list_shows_when_an_issue_was_sent_as_a_dutch_date(root):
+    """``newsletter.py list``: the sent time as the coach reads it, columns still aligned."""
+    sent, waiting = root / "2026-09-30", root / "2026-10-28"
+    for folder, slugs in ((sent, ["een"]), (waiting, ["een", "twee"])):
+        folder.mkdir()
+        posts = ", ".join(f'{{"slug": "{slug}", "title": "{slug}"}}' for slug in slugs)
+        (folder / "issue.json").write_text(f'{{"date": "{folder.name}", "posts": [{posts}], "subject": "Tips"}}',
+                                           encoding="utf-8")
+    (sent / "sent.json").write_text('{"finished_at": "2026-09-30T19:22:00+00:00"}', encoding="utf-8")
+    lines = [line for line in run(root, "list").output.splitlines() if line.startswith("2026")]
+    assert lines[0] == "2026-09-30  verstuurd 30 september 2026 om 21:22  1 artikel  Tips"
+    assert lines[1].startswith("2026-10-28  niet verstuurd  ") and lines[1].endswith("2 artikelen  Tips")
+    assert lines[0].index("1 artikel") == lines[1].index("2 artikelen")
