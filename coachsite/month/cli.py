@@ -11,7 +11,7 @@ import datetime as dt
 import click
 
 from coachsite.clitools import DATE, CoachError, Context
-from coachsite.dates import AMSTERDAM, nl_date, today as amsterdam_today
+from coachsite.dates import AMSTERDAM, nl_date, nl_moment, today as amsterdam_today
 from coachsite.i18n import _, ngettext
 from coachsite.newsletter import archive
 from coachsite.newsletter.schedule import is_issue_date, next_issue_date
@@ -69,12 +69,13 @@ def status(obj: Context, today_):
         click.echo(_("  not built yet"))
     unknown = _("no")
     for label, value in (
-        (_("reminder"), state.reminder_sent or (_("not needed") if state.reminder_checked else None)),
-        (_("test copy sent"), state.test_sent),
-        (_("held"), state.held_at if state.held else None),
-        (_("deployed"), state.deployed),
-        (_("web copy checked"), state.live_checked),
-        (_("sent"), state.sent),
+        (_("reminder"), nl_moment(state.reminder_sent) if state.reminder_sent
+         else (_("not needed") if state.reminder_checked else None)),
+        (_("test copy sent"), state.test_sent and nl_moment(state.test_sent)),
+        (_("held"), nl_moment(state.held_at) if state.held else None),
+        (_("deployed"), state.deployed and nl_moment(state.deployed)),
+        (_("web copy checked"), state.live_checked and nl_moment(state.live_checked)),
+        (_("sent"), state.sent and nl_moment(state.sent)),
     ):
         click.echo(f"  {label}: {value or unknown}")
     if state.failure:
