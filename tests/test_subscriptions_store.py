@@ -42,8 +42,19 @@ def test_new_database_is_wal_with_schema_version(store):
 def test_a_newer_schema_is_refused(tmp_path):
     path = tmp_path / "nieuw.sqlite3"
     sqlite3.connect(path).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    with pytest.raises(StoreError, match="newer than this code"):
+    with pytest.raises(StoreError, match="gemaakt door een nieuwere versie van het programma"):
         Store(path).conn()
+
+
+def test_a_file_that_is_no_database_is_one_dutch_line(tmp_path):
+    from coachsite.subscriptions.cli import subscribers
+
+    path = tmp_path / "abonnees.sqlite3"
+    path.write_text("email,name,status\n" * 200, encoding="utf-8")  # a CSV saved under the database's name
+    result = CliRunner().invoke(subscribers, ["--db", str(path), "stats"])
+    assert result.exit_code == 1 and result.output.startswith(
+        f"Fout: De abonneedatabase kan niet worden geopend: {path}: dit is geen bruikbare SQLite-database (")
+    assert result.output.count(str(path)) == 1 and len(result.output.splitlines()) == 1
 
 
 def test_signup_waits_confirm_activates_and_unsubscribe_is_idempotent(store):

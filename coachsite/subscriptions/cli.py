@@ -185,7 +185,7 @@ def import_(db: _Db, file: Path):
 def _import_problem(code: str) -> str:
     return {
         "not-utf8": _("not valid UTF-8; save it as \"CSV UTF-8\" {detail}"),
-        "missing-column": _("missing column(s): {detail} (needed: email/E-mail and status)"),
+        "missing-column": _("missing: {detail} (the columns email/E-mail and status are needed)"),
         "field-count": _("{detail} fields, not as many as the header"),
         "status": _("status '{detail}' is neither actief nor afgemeld"),
         "email": _("'{detail}' is not an address that can be mailed"),
