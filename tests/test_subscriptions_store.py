@@ -222,6 +222,8 @@ def test_list_says_when_there_is_nobody_and_never_creates_a_database(store, tmp_
     missing = tmp_path / "elders" / "abonnees.sqlite3"
     result = CliRunner().invoke(subscribers, ["--db", str(missing), "list"])
     assert result.exit_code == 0 and result.output == f"Er staan nog geen abonnees in {missing}.\n"
+    result = CliRunner().invoke(subscribers, ["--db", str(missing), "stats"])
+    assert result.exit_code == 0 and result.output == f"Er staan nog geen abonnees in {missing}.\n"
     assert not missing.parent.exists()
     coach.add(store, "anna@example.nl", "Anna", NOW, "beurs")
     result = CliRunner().invoke(subscribers, ["--db", str(store.path), "list", "--status", "afgemeld"])

@@ -95,7 +95,11 @@ def list_(db: _Db, statuses):
 @subscribers.command(help=_("Counts per status and growth per month (new active subscribers, unsubscribes)."))
 @click.pass_obj
 def stats(db: _Db):
-    result = coach.stats(db.store())
+    store = db.existing()
+    if store is None:
+        click.echo(_("There are no subscribers in {path} yet.").format(path=db.where()))
+        return
+    result = coach.stats(store)
     for status in STATUSES:
         click.echo(_("{label}: {count}").format(label=_status_label(status), count=result.counts[status]))
     if result.outbox_waiting:
