@@ -125,10 +125,12 @@ def list_(obj: Context):
     if not issues:
         click.echo(_("No issues built yet in {folder}.").format(folder=obj.root))
         return
-    for issue, sent in rows:
-        status = _("sent {when}").format(when=str(sent.get("finished_at", ""))[:16]) if sent is not None else _("not sent")
-        count = _("{count} post(s)").format(count=len(issue.slugs))
-        click.echo(f"{issue.date.isoformat()}  {status:<22} {count}  {issue.data.get('subject', '')}")
+    statuses = [_("sent {when}").format(when=nl_moment(sent.get("finished_at"))) if sent is not None else _("not sent")
+                for _issue, sent in rows]
+    width = max(len(status) for status in statuses)  # "verstuurd 30 september 2026 om 21:22" fits
+    for (issue, sent), status in zip(rows, statuses):
+        count = ngettext("{count} post", "{count} posts", len(issue.slugs)).format(count=len(issue.slugs))
+        click.echo(f"{issue.date.isoformat()}  {status:<{width}}  {count}  {issue.data.get('subject', '')}")
         for slug in issue.slugs:
             click.echo(f"    {slug}")
         if not sent:

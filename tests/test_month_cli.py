@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -58,7 +59,7 @@ def test_a_failed_issue_day_exits_non_zero_and_mails_the_coach(root, smtp, tmp_p
 def test_hold_and_release(root):
     assert "wordt tegengehouden" in run(root, "hold", "--date", "2026-12-30").output
     status = run(root, "status", "--today", "2026-12-28")
-    assert "tegengehouden: 20" in status.output and "volgende ronde: de nieuwsbrief wordt tegengehouden" in status.output
+    assert re.search(r"tegengehouden: \d{1,2} [a-z]+ \d{4} om \d\d:\d\d\n", status.output) and "volgende ronde: de nieuwsbrief wordt tegengehouden" in status.output
     assert "mag weer verstuurd worden" in run(root, "release", "--date", "2026-12-30").output
     assert "werd niet tegengehouden" in run(root, "release", "--date", "2026-12-30").output
     wrong = run(root, "hold", "--date", "2026-12-29")
@@ -84,3 +85,35 @@ def test_a_second_auto_while_one_runs_stops_quietly_and_hold_says_why(root):
         held = run(root, "hold", "--date", "2026-11-25")
         assert held.exit_code == 1 and "Fout: er loopt al een andere auto-ronde" in held.output
     assert not (root / "2026-11-25").exists()
+
+
+@pytest.mark.parametrize("name", ["auto", "status", "hold", "release"])
+def test_every_month_command_and_option_has_dutch_help(name):
+    from help_helpers import english_help
+    from scripts.newsletter import cli
+
+    assert english_help(cli.commands[name], name) == []
+
+
+@pytest.mark.parametrize("today, heading", [
+    ("2026-11-20", "Nieuwsbrief van 25 november 2026 (over 5 dagen, gerekend vanaf 20 november 2026)"),
+    ("2026-11-24", "Nieuwsbrief van 25 november 2026 (over 1 dag, gerekend vanaf 24 november 2026)"),
+    ("2026-11-25", "Nieuwsbrief van 25 november 2026 (vandaag)"),
+])
+def test_status_counts_the_days_in_plain_dutch(root, today, heading):
+    assert run(root, "status", "--today", today).output.splitlines()[0] == heading
+
+
+def test_list_shows_when_an_issue_was_sent_as_a_dutch_date(root):
+    """``newsletter.py list``: the sent time as the coach reads it, columns still aligned."""
+    sent, waiting = root / "2026-09-30", root / "2026-10-28"
+    for folder, slugs in ((sent, ["een"]), (waiting, ["een", "twee"])):
+        folder.mkdir()
+        posts = ", ".join(f'{{"slug": "{slug}", "title": "{slug}"}}' for slug in slugs)
+        (folder / "issue.json").write_text(f'{{"date": "{folder.name}", "posts": [{posts}], "subject": "Tips"}}',
+                                           encoding="utf-8")
+    (sent / "sent.json").write_text('{"finished_at": "2026-09-30T19:22:00+00:00"}', encoding="utf-8")
+    lines = [line for line in run(root, "list").output.splitlines() if line.startswith("2026")]
+    assert lines[0] == "2026-09-30  verstuurd 30 september 2026 om 21:22  1 artikel  Tips"
+    assert lines[1].startswith("2026-10-28  niet verstuurd  ") and lines[1].endswith("2 artikelen  Tips")
+    assert lines[0].index("1 artikel") == lines[1].index("2 artikelen")

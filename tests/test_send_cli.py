@@ -186,7 +186,8 @@ def test_send_without_subscribers_reads_the_database_and_refuses_a_missing_one(e
     database = tmp_path / "geen" / "abonnees.sqlite3"
     result = run(issue_root, "send", "--date", DATE, env={**env, "NEWSLETTER_DB": str(database)})
     assert result.exit_code == 1
-    assert f"{database}: hier staat geen abonneedatabase" in result.output
+    assert f"\n  {database} (database): hier staat geen abonneedatabase; verstuur op" in result.output
+    assert result.output.count(str(database)) == 2  # the heading and the problem, never twice in one line
     assert not database.exists() and not list((issue_root / DATE).glob("send-log*"))
 
 

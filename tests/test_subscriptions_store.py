@@ -42,8 +42,19 @@ def test_new_database_is_wal_with_schema_version(store):
 def test_a_newer_schema_is_refused(tmp_path):
     path = tmp_path / "nieuw.sqlite3"
     sqlite3.connect(path).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    with pytest.raises(StoreError, match="newer than this code"):
+    with pytest.raises(StoreError, match="gemaakt door een nieuwere versie van het programma"):
         Store(path).conn()
+
+
+def test_a_file_that_is_no_database_is_one_dutch_line(tmp_path):
+    from coachsite.subscriptions.cli import subscribers
+
+    path = tmp_path / "abonnees.sqlite3"
+    path.write_text("email,name,status\n" * 200, encoding="utf-8")  # a CSV saved under the database's name
+    result = CliRunner().invoke(subscribers, ["--db", str(path), "stats"])
+    assert result.exit_code == 1 and result.output.startswith(
+        f"Fout: De abonneedatabase kan niet worden geopend: {path}: dit is geen bruikbare SQLite-database (")
+    assert result.output.count(str(path)) == 1 and len(result.output.splitlines()) == 1
 
 
 def test_signup_waits_confirm_activates_and_unsubscribe_is_idempotent(store):
@@ -195,3 +206,58 @@ def test_health_is_false_when_the_database_cannot_be_opened(tmp_path):
     (tmp_path / "map.sqlite3").mkdir()  # a folder where the file should be
     assert Store(tmp_path / "map.sqlite3").healthy() is False
     assert Store(tmp_path / "goed.sqlite3").healthy() is True
+
+
+def test_every_subscribers_command_and_option_has_dutch_help():
+    from help_helpers import english_help
+
+    from coachsite.subscriptions.cli import subscribers
+
+    assert english_help(subscribers, "subscribers") == []
+
+
+def test_list_says_when_there_is_nobody_and_never_creates_a_database(store, tmp_path):
+    from coachsite.subscriptions.cli import subscribers
+
+    missing = tmp_path / "elders" / "abonnees.sqlite3"
+    result = CliRunner().invoke(subscribers, ["--db", str(missing), "list"])
+    assert result.exit_code == 0 and result.output == f"Er staan nog geen abonnees in {missing}.\n"
+    result = CliRunner().invoke(subscribers, ["--db", str(missing), "stats"])
+    assert result.exit_code == 0 and result.output == f"Er staan nog geen abonnees in {missing}.\n"
+    assert not missing.parent.exists()
+    coach.add(store, "anna@example.nl", "Anna", NOW, "beurs")
+    result = CliRunner().invoke(subscribers, ["--db", str(store.path), "list", "--status", "afgemeld"])
+    assert result.output == f"Er staan geen abonnees met status afgemeld in {store.path}.\n"
+    assert "anna@example.nl\tactief" in CliRunner().invoke(subscribers, ["--db", str(store.path), "list"]).output
+
+
+@pytest.mark.parametrize("lines, counted", [(1, "1 foute regel;"), (2, "2 foute regels;")])
+def test_import_counts_bad_lines_in_dutch_plurals(store, tmp_path, lines, counted):
+    from coachsite.subscriptions.cli import subscribers
+
+    bad = tmp_path / "lijst.csv"
+    bad.write_text("email,name,status\n" + "geen-adres,X,actief\n" * lines, encoding="utf-8")
+    result = CliRunner().invoke(subscribers, ["--db", str(store.path), "import", str(bad)])
+    assert result.exit_code == 1 and f"{bad}: {counted} er is niets geïmporteerd" in result.output
+
+
+@pytest.mark.parametrize("setting, raw, message", [
+    ("SUBSCRIBER_RETENTION_DAYS", "dertig", "SUBSCRIBER_RETENTION_DAYS is 'dertig'; gebruik een heel getal"),
+    ("SUBSCRIBER_RETENTION_DAYS", "-1", "SUBSCRIBER_RETENTION_DAYS is '-1'; gebruik een heel getal van 0 of meer"),
+    ("NEWSLETTER_SERVICE_URL", "nieuwsbrief", "NEWSLETTER_SERVICE_URL is 'nieuwsbrief'; gebruik een adres zoals"),
+])
+def test_setting_mistakes_are_dutch(setting, raw, message):
+    from coachsite.subscriptions.config import ConfigError, service_settings
+
+    with pytest.raises(ConfigError) as error:
+        service_settings({}, {setting: raw})
+    assert str(error.value).startswith(message)
+
+
+def test_purge_with_a_bad_retention_setting_is_one_dutch_line(store, monkeypatch):
+    from coachsite.subscriptions.cli import subscribers
+
+    monkeypatch.setenv("SUBSCRIBER_RETENTION_DAYS", "dertig")
+    result = CliRunner().invoke(subscribers, ["--db", str(store.path), "purge"])
+    assert result.exit_code == 1
+    assert result.output == "Fout: SUBSCRIBER_RETENTION_DAYS is 'dertig'; gebruik een heel getal\n"

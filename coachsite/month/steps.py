@@ -17,7 +17,7 @@ from pathlib import Path
 
 from coachsite.clitools import CoachError
 from coachsite.dates import AMSTERDAM
-from coachsite.i18n import _
+from coachsite.i18n import _, ngettext
 from coachsite.newsletter import archive
 from coachsite.newsletter.issue import IssueError, build_issue, newsletter_posts
 from coachsite.newsletter.message import MessageError
@@ -97,7 +97,8 @@ def remind(run: Run, date: dt.date, state: MonthState, outcome) -> None:
         state.reminder_sent = run.stamp()
         outcome.done.append(_("no post is tagged yet: the coach got a reminder"))
     else:
-        outcome.done.append(_("{count} post(s) tagged: no reminder needed").format(count=len(posts)))
+        outcome.done.append(ngettext("{count} post tagged: no reminder needed",
+                                     "{count} posts tagged: no reminder needed", len(posts)).format(count=len(posts)))
     state.reminder_checked = run.stamp()
 
 

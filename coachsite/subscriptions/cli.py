@@ -13,9 +13,9 @@ from pathlib import Path
 
 import click
 
-from coachsite.clitools import CoachError
+from coachsite.clitools import CoachError, CoachGroup, number_range
 from coachsite.dates import AMSTERDAM
-from coachsite.i18n import _
+from coachsite.i18n import _, ngettext
 from coachsite.newsletter.retention import forget_in_send_logs, purge_send_logs
 
 from . import coach
@@ -30,17 +30,24 @@ class _Db:
         self.path, self.settings_source, self._store = path, settings_source, None
         self.issues_root = issues_root  # newsletters/: the send logs name recipients too
 
+    def where(self) -> Path:
+        """The database file: ``--db``, else NEWSLETTER_DB from the environment or the settings."""
+        if self.path is None:
+            settings = self.settings_source() if self.settings_source else {}
+            try:
+                self.path = Path(value(settings, "NEWSLETTER_DB"))
+            except ConfigError as error:
+                raise CoachError(str(error)) from error
+        return self.path
+
+    def existing(self) -> Store | None:
+        """The store if its file exists: commands that only read never create an empty database."""
+        return self.store() if self.where().is_file() else None
+
     def store(self) -> Store:
         if self._store is None:
-            path = self.path
-            if path is None:
-                settings = self.settings_source() if self.settings_source else {}
-                try:
-                    path = Path(value(settings, "NEWSLETTER_DB"))
-                except ConfigError as error:
-                    raise CoachError(str(error)) from error
             try:
-                self._store = Store(path)
+                self._store = Store(self.where())
                 self._store.conn()
             except StoreError as error:
                 raise CoachError(_("Cannot open the subscriber database: {problem}").format(problem=error)) from error
@@ -54,11 +61,11 @@ class _Db:
             raise CoachError(str(error)) from error
 
 
-@click.group()
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Subscriber database (default: NEWSLETTER_DB).")
+@click.group(cls=CoachGroup, help=_("The subscriber list in the database: list, stats, add, remove, import, export, forget, purge."))
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), metavar=_("FILE"),
+              help=_("Subscriber database (default: NEWSLETTER_DB)."))
 @click.pass_context
 def subscribers(ctx: click.Context, db: Path | None):
-    """The subscriber list in the database: list, stats, add, remove, import, export, forget, purge."""
     parent = ctx.obj
     source = (lambda: parent.settings) if parent is not None and hasattr(parent, "settings") else None
     ctx.obj = _Db(db, source, getattr(parent, "root", None))
@@ -68,21 +75,31 @@ def _status_label(status: str) -> str:
     return {"wachtend": _("waiting"), "actief": _("active"), "afgemeld": _("unsubscribed")}[status]
 
 
-@subscribers.command(name="list")
-@click.option("--status", "statuses", multiple=True, type=STATUS_CHOICE, help="Only these statuses (repeat; default: all).")
+@subscribers.command(name="list", help=_("Print every subscriber: address, status, since when, name."))
+@click.option("--status", "statuses", multiple=True, type=STATUS_CHOICE, help=_("Only these statuses (repeat; default: all)."))
 @click.pass_obj
 def list_(db: _Db, statuses):
-    """Print every subscriber: address, status, since when, name."""
-    for row in coach.listing(db.store(), statuses or STATUSES):
+    store = db.existing()
+    shown = 0
+    for row in coach.listing(store, statuses or STATUSES) if store else ():
         since = row.unsubscribed_at if row.status == "afgemeld" else row.active_since or row.waiting_since or row.created_at
         click.echo(f"{row.email}\t{_status_label(row.status)}\t{(since or '')[:10]}\t{row.name}")
+        shown += 1
+    if not shown and statuses:
+        click.echo(_("There are no subscribers with status {statuses} in {path}.").format(
+            statuses=", ".join(statuses), path=db.where()))
+    elif not shown:
+        click.echo(_("There are no subscribers in {path} yet.").format(path=db.where()))
 
 
-@subscribers.command()
+@subscribers.command(help=_("Counts per status and growth per month (new active subscribers, unsubscribes)."))
 @click.pass_obj
 def stats(db: _Db):
-    """Counts per status and growth per month (new active subscribers, unsubscribes)."""
-    result = coach.stats(db.store())
+    store = db.existing()
+    if store is None:
+        click.echo(_("There are no subscribers in {path} yet.").format(path=db.where()))
+        return
+    result = coach.stats(store)
     for status in STATUSES:
         click.echo(_("{label}: {count}").format(label=_status_label(status), count=result.counts[status]))
     if result.outbox_waiting:
@@ -95,13 +112,13 @@ def stats(db: _Db):
             click.echo(f"{month}  {joined:>5}  {left:>12}  {joined - left:>+4}")
 
 
-@subscribers.command()
-@click.argument("email")
-@click.option("--name", default="", help="First name (optional).")
-@click.option("--note", required=True, help='How this person gave consent, e.g. "aangemeld op de beurs, 3 maart".')
+@subscribers.command(help=_("Add an active subscriber who gave consent another way (never someone who unsubscribed)."))
+@click.argument("email", metavar=_("ADDRESS"))
+@click.option("--name", default="", metavar=_("NAME"), help=_("First name (optional)."))
+@click.option("--note", required=True, metavar=_("TEXT"),
+              help=_('How this person gave consent, e.g. "aangemeld op de beurs, 3 maart".'))
 @click.pass_obj
 def add(db: _Db, email: str, name: str, note: str):
-    """Add an active subscriber who gave consent another way (never someone who unsubscribed)."""
     try:
         outcome = coach.add(db.store(), email, name, time.time(), note)
     except coach.CoachActionError as error:
@@ -112,11 +129,10 @@ def add(db: _Db, email: str, name: str, note: str):
     click.echo(message.format(email=email.strip().lower()))
 
 
-@subscribers.command()
-@click.argument("email")
+@subscribers.command(help=_("Unsubscribe someone on their behalf (their data goes after the retention period)."))
+@click.argument("email", metavar=_("ADDRESS"))
 @click.pass_obj
 def remove(db: _Db, email: str):
-    """Unsubscribe someone on their behalf (their data goes after the retention period)."""
     try:
         changed = coach.remove(db.store(), email, time.time())
     except coach.CoachActionError as error:
@@ -124,11 +140,10 @@ def remove(db: _Db, email: str):
     click.echo((_("{email} unsubscribed") if changed else _("{email} was already unsubscribed")).format(email=email))
 
 
-@subscribers.command()
-@click.argument("email")
+@subscribers.command(help=_("Erase a person completely (their right under the GDPR): the row and queued emails."))
+@click.argument("email", metavar=_("ADDRESS"))
 @click.pass_obj
 def forget(db: _Db, email: str):
-    """Erase a person completely (their right under the GDPR): the row and queued emails."""
     in_logs = forget_in_send_logs(db.issues_root, email) if db.issues_root else 0
     if not coach.forget(db.store(), email) and not in_logs:
         raise CoachError(_("{email} is not in the database").format(email=email))
@@ -137,11 +152,12 @@ def forget(db: _Db, email: str):
         click.echo(_("Lines about {email} removed from the send logs: {count}").format(email=email, count=in_logs))
 
 
-@subscribers.command()
-@click.option("--days", type=click.IntRange(min=0), help="Retention in days (default: SUBSCRIBER_RETENTION_DAYS, 30).")
+@subscribers.command(help=_("Erase the people who unsubscribed (or never confirmed) longer ago than the retention "
+                             "period, as the privacy page promises."))
+@click.option("--days", type=number_range(int, min=0), metavar=_("DAYS"),
+              help=_("Retention in days (default: SUBSCRIBER_RETENTION_DAYS, 30)."))
 @click.pass_obj
 def purge(db: _Db, days: int | None):
-    """Erase the people who unsubscribed (or never confirmed) more than N days ago, as the privacy page promises."""
     days = db.retention() if days is None else days
     result = coach.purge(db.store(), days, time.time())
     click.echo(_("Unsubscribed more than {days} days ago, erased: {count}").format(days=days, count=result.unsubscribed))
@@ -152,17 +168,18 @@ def purge(db: _Db, days: int | None):
         click.echo(_("Send logs of issues sent more than {days} days ago, deleted: {count}").format(days=days, count=logs.logs))
 
 
-@subscribers.command(name="import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@subscribers.command(name="import", help=_("Import a CSV (email,name,status or E-mail;Naam;Status); a bad line stops it, all are listed."))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar=_("FILE"))
 @click.pass_obj
 def import_(db: _Db, file: Path):
-    """Import a CSV (email,name,status or E-mail;Naam;Status); a bad line stops it, all are listed."""
     result = coach.import_csv(db.store(), file, time.time())
     if result.problems:
         for line, problem in result.problems:
             code, _sep, detail = problem.partition(":")
             click.echo(f"{file}:{line}: " + _import_problem(code).format(detail=detail), err=True)
-        raise CoachError(_("{file}: {count} bad line(s); nothing was imported").format(file=file, count=len(result.problems)))
+        raise CoachError(ngettext("{file}: {count} bad line; nothing was imported",
+                                  "{file}: {count} bad lines; nothing was imported", len(result.problems)).format(
+            file=file, count=len(result.problems)))
     click.echo(_("Added: {added}, set to unsubscribed: {unsubscribed}, unchanged: {unchanged}").format(
         added=result.added, unsubscribed=result.unsubscribed, unchanged=result.unchanged))
     for email in result.kept_unsubscribed:
@@ -172,17 +189,16 @@ def import_(db: _Db, file: Path):
 def _import_problem(code: str) -> str:
     return {
         "not-utf8": _("not valid UTF-8; save it as \"CSV UTF-8\" {detail}"),
-        "missing-column": _("missing column(s): {detail} (needed: email/E-mail and status)"),
+        "missing-column": _("missing: {detail} (the columns email/E-mail and status are needed)"),
         "field-count": _("{detail} fields, not as many as the header"),
         "status": _("status '{detail}' is neither actief nor afgemeld"),
         "email": _("'{detail}' is not an address that can be mailed"),
     }[code]
 
 
-@subscribers.command()
+@subscribers.command(help=_("Write the list as CSV (email,name,status,…) to the screen; add > file.csv to save it."))
 @click.option("--status", "statuses", multiple=True, type=STATUS_CHOICE,
-              help="Only these statuses (repeat; default: actief and afgemeld, so send --subscribers can read it).")
+              help=_("Only these statuses (repeat; default: actief and afgemeld, so send --subscribers can read it)."))
 @click.pass_obj
 def export(db: _Db, statuses):
-    """Write the list as CSV (email,name,status,…) to stdout."""
     coach.export(db.store(), sys.stdout, statuses or ("actief", "afgemeld"))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from coachsite.i18n import _
 from coachsite.site import ROOT
 
 DEFAULTS = {
@@ -61,9 +62,9 @@ def value(settings: Mapping, name: str, environ: Mapping[str, str] | None = None
         try:
             number = int(raw)
         except (TypeError, ValueError):
-            raise ConfigError(f"{name} is '{raw}'; use a whole number") from None
+            raise ConfigError(_("{name} is '{value}'; use a whole number").format(name=name, value=raw)) from None
         if number < 0:
-            raise ConfigError(f"{name} is '{raw}'; use a whole number of 0 or more")
+            raise ConfigError(_("{name} is '{value}'; use a whole number of 0 or more").format(name=name, value=raw))
         return number
     return str(raw).strip()
 
@@ -71,7 +72,8 @@ def value(settings: Mapping, name: str, environ: Mapping[str, str] | None = None
 def service_settings(settings: Mapping, environ: Mapping[str, str] | None = None) -> ServiceSettings:
     url = value(settings, "NEWSLETTER_SERVICE_URL", environ).rstrip("/")
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-        raise ConfigError(f"NEWSLETTER_SERVICE_URL is '{url}'; use an address like https://nieuwsbrief.example.nl")
+        raise ConfigError(_("NEWSLETTER_SERVICE_URL is '{value}'; use an address like https://nieuwsbrief.example.nl").format(
+            value=url))
     site = str(settings.get("PUBLIC_SITEURL", "")).rstrip("/")
     return ServiceSettings(
         service_url=url,

@@ -33,12 +33,12 @@ class DatabaseRecipients:
         # A missing or empty list is an error, never "sent to everyone": on a laptop without the
         # service's database, a send would otherwise mark the issue sent to nobody.
         if not self.path.is_file():
-            return [Problem(0, _("{path}: no subscriber database here; send where the subscriber service runs, "
-                                 "or give --subscribers FILE").format(path=self.path), FATAL)]
+            return [Problem(0, _("no subscriber database here; send where the subscriber service runs, "
+                                 "or give --subscribers FILE"), FATAL)]
         if next(iter(self.store.rows((ACTIVE,))), None) is None:
-            return [Problem(0, _("{path}: no active subscribers; nothing was sent").format(path=self.path), FATAL)]
+            return [Problem(0, _("no active subscribers in the database"), FATAL)]
         return [
-            Problem(row.id, f"{self.store.path}: row {row.id}: {problem}")
+            Problem(row.id, problem)
             for row in self.store.rows((ACTIVE,))
             if (problem := address_problem(row.email))
         ]

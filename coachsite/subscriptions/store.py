@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from coachsite.i18n import _
 from coachsite.newsletter.subscribers import ACTIVE, UNSUBSCRIBED
 
 WAITING = "wachtend"
@@ -120,7 +121,7 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as error:
-            raise StoreError(f"{self.path}: not a usable SQLite database ({error})") from error
+            raise StoreError(_("{path}: not a usable SQLite database ({error})").format(path=self.path, error=error)) from error
         if not self._ready:
             self._migrate(conn)
             self._ready = True
@@ -129,7 +130,8 @@ class Store:
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: schema version {version} is newer than this code ({SCHEMA_VERSION}); update the code")
+            raise StoreError(_("{path}: made by a newer version of the program (schema {version}, this one knows {known}); "
+                               "update the program").format(path=self.path, version=version, known=SCHEMA_VERSION))
         if version == SCHEMA_VERSION:
             return
         conn.execute("BEGIN IMMEDIATE")
