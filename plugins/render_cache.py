@@ -42,6 +42,26 @@ BODY = {"_content", "word_count"}  # in the page's own part only (cards show nei
 # Plugins that only write files of their own and add nothing a page shows (the search page shows
 # the index's descriptor, SEARCH_INDEX, which is part of the context and so of every signature).
 PAGELESS_PLUGINS = {"search_index"}
+# Context values that change with every content edit but are shown by few templates: the search
+# index's descriptor names a folder hashed from the index, so a text edit changes it. They are in
+# the signature only of pages whose templates (or the templates they extend/include) use them.
+PAGE_KEYS = {"SEARCH_INDEX"}
+_template_keys: dict[str, frozenset] = {}
+
+
+def keys_used(environment, name: str) -> frozenset:
+    """The PAGE_KEYS that template ``name`` and the templates it pulls in refer to."""
+    if name not in _template_keys:
+        from jinja2 import meta
+
+        source = environment.loader.get_source(environment, name)[0]
+        tree = environment.parse(source)
+        used = set(meta.find_undeclared_variables(tree)) & PAGE_KEYS
+        for other in meta.find_referenced_templates(tree):
+            if other:
+                used |= keys_used(environment, other)
+        _template_keys[name] = frozenset(used)
+    return _template_keys[name]
 
 
 class Unknown(Exception):
@@ -121,7 +141,7 @@ class Signatures:
     def site_of(self, context: dict) -> str:
         key = id(context)
         if key not in self.sites:
-            skip = {"localsiteurl", "output_file", "OUTPUT_PATH", "RENDER_PREVIOUS_OUTPUT", "RENDER_RECORD", "SEARCH_INDEX_DEFERRED"}
+            skip = {"localsiteurl", "output_file", "OUTPUT_PATH", "RENDER_PREVIOUS_OUTPUT", "RENDER_RECORD", "SEARCH_INDEX_DEFERRED"} | PAGE_KEYS
             parts = []
             for name, value in sorted(context.items()):
                 if name in skip:
@@ -191,7 +211,8 @@ class RecordingTemplate:
                 for k, v in sorted(localcontext.items())
                 if k not in ("output_file", "localsiteurl") and (k not in self.context or self.context[k] is not v)
             ]
-            signature = _digest(writer.signatures.site_of(self.context) + self.template.name + name + repr(own))
+            page_keys = [(k, repr(self.context.get(k))) for k in sorted(keys_used(self.template.environment, self.template.name))]
+            signature = _digest(writer.signatures.site_of(self.context) + self.template.name + name + repr(own) + repr(page_keys))
         except Unknown:
             return self.template.render(localcontext)
         text = writer.reuse(name, signature)

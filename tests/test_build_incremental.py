@@ -8,6 +8,7 @@ rebuild, and compare every file with a full build into a fresh folder with an em
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import quote
@@ -19,8 +20,8 @@ from coachsite.build import BuildError, build
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "pelicanconf.py"
 POST = Path("klantbeleving/elk-contactmoment-telt.md")
-OLD_TITLE = "Elk contactmoment telt: zo maken je medewerkers het verschil"
-NEW_TITLE = "Elk gesprek telt: zo maken je medewerkers echt het verschil"
+OLD_TITLE = "Elk contactmoment telt, en je medewerkers bepalen hoe het uitpakt"
+NEW_TITLE = "Elk gesprek telt, en je medewerkers bepalen hoe het uitpakt"
 
 
 def files_of(site: Path) -> dict[str, bytes]:
@@ -31,6 +32,11 @@ def showing(site: Path, title: str) -> set[str]:
     """Every file that shows ``title``: as text, HTML-escaped or URL-quoted (share links)."""
     forms = [title.encode(), title.replace(":", "&#58;").encode(), quote(title, safe="").encode()]
     return {name for name, data in files_of(site).items() if any(form in data for form in forms)}
+
+
+def unhashed(names: set[str]) -> set[str]:
+    """File names with the search index's hashed folder name left out (zoeken/<hash>/d/1.json)."""
+    return {re.sub(r"^zoeken/[0-9a-f]+/", "zoeken/*/", name) for name in names}
 
 
 @pytest.fixture
@@ -48,7 +54,7 @@ def test_edited_title_is_rewritten_everywhere_and_equals_a_full_build(tmp_path, 
     # neighbours, tag and theme pages, feeds, /tips/ and the search index data.
     for expected in ("elk-contactmoment-telt/index.html", "pagina/2/index.html", "archief/index.html", "tips/index.html"):
         assert expected in before
-    for prefix in ("tag/", "thema/klantbeleving/", "themas/", "feeds/", "zoeken/index/", "auteur/"):
+    for prefix in ("tag/", "thema/klantbeleving/", "themas/", "feeds/", "zoeken/", "auteur/"):
         assert any(name.startswith(prefix) for name in before), prefix
     listings = ("tag", "thema", "themas", "feeds", "zoeken", "auteur", "archief", "tips", "pagina")
     other_posts = {name for name in before if name.split("/")[0] not in listings} - {"elk-contactmoment-telt/index.html"}
@@ -59,7 +65,7 @@ def test_edited_title_is_rewritten_everywhere_and_equals_a_full_build(tmp_path, 
     build(CONFIG, site, PATH=str(content), CACHE_PATH=str(tmp_path / "cache"))
 
     assert showing(site, OLD_TITLE) == set()
-    assert showing(site, NEW_TITLE) == before
+    assert unhashed(showing(site, NEW_TITLE)) == unhashed(before)  # the index folder is named by its content
     full = tmp_path / "full"
     build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
     warm, fresh = files_of(site), files_of(full)
@@ -107,7 +113,9 @@ def test_a_page_changed_by_hand_is_rendered_again(tmp_path, content):
 def test_unchanged_files_keep_inode_and_mtime_changed_ones_do_not(tmp_path, content):
     site, cache = tmp_path / "site", str(tmp_path / "cache")
     build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
-    first = {p: p.stat() for p in site.rglob("*") if p.is_file()}
+    # the search index lives in a folder named by its content hash: a changed index is a new
+    # folder by design (a page can never mix two builds' files), so it is left out here
+    first = {p: p.stat() for p in site.rglob("*") if p.is_file() and "zoeken" not in p.relative_to(site).parts[:1]}
     post = content / POST
     post.write_text(post.read_text(encoding="utf-8") + "\nEen nieuwe slotzin over aandacht.\n", encoding="utf-8")
     build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)

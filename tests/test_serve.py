@@ -112,10 +112,10 @@ def test_failed_build_shows_in_the_browser_until_the_next_good_build(server, bro
         assert heading(browser) == "De site kon niet worden gebouwd"
         WebDriverWait(browser, WAIT).until(lambda d: d.execute_script(CONNECTED))
     finally:
-        post.write_text(good.replace("Elk contactmoment telt:", "Elk gesprek telt:", 1), encoding="utf-8")
+        post.write_text(good.replace("Elk contactmoment telt,", "Elk gesprek telt,", 1), encoding="utf-8")
     WebDriverWait(browser, WAIT, poll_frequency=0.05).until(lambda d: heading(d) != "De site kon niet worden gebouwd")
     browser.get(server.url + "/elk-contactmoment-telt/")
-    assert heading(browser).startswith("Elk gesprek telt:")
+    assert heading(browser).startswith("Elk gesprek telt,")
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and "500" not in e["message"]]
     assert errors == []  # no CSP violation: the error page loads livereload.js from the server
 
