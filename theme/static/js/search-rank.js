@@ -9,6 +9,7 @@ export const WEIGHT = { exact: 1, equivalent: 0.9, part: 0.8, related: 0.5 };
 export const FLOOR = 0.5; // a result needs this share of the query's weight
 const UNKNOWN = 1.0;
 const PHRASE = 0.6;
+const WEAK = 0.5; // the share of the floor that weak evidence carries when the reader's word is known
 const PARTICLES = ["terug", "door", "over", "mee", "uit", "aan", "toe", "om", "op", "af", "in"];
 const RARE = 3; // a word in fewer articles than this is also looked up by its compound parts
 
@@ -117,6 +118,12 @@ export async function search(index, query, filters = new Map()) {
     // reader's whole question (tuned on tests/data/search_queries.tsv).
     const present = concept.alternatives.filter((a) => a.stems.every((s) => lists.get(s)));
     const top = Math.max(0, ...present.map((a) => a.weight));
+    // When the reader's own word is on the site, weaker evidence (a related term, the parts of a
+    // compound, a phrase whose words are merely somewhere in the article) still ranks, but counts
+    // only half towards the floor: alone it never makes an article a result ("koffieautomaat"
+    // does not find every article about "teamgevoel", nor one with "koffie" and "automaat").
+    const known = present.some((a) => a.weight >= WEIGHT.exact && a.stems.length === 1);
+    const carried = (a) => (known && a.weight < WEIGHT.equivalent ? WEAK : 1);
     const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
     const idfs = present.filter((a) => a.weight === top).map((a) => mean(a.stems.map((s) => lists.get(s).idf)));
     const weight = (idfs.length ? Math.max(...idfs) : UNKNOWN * index.idf(0)) * concept.share;
@@ -136,7 +143,7 @@ export async function search(index, query, filters = new Map()) {
         if (strengths.length < found.length || (allowed && !allowed.has(id))) continue;
         const value = alternative.weight * mean(strengths) * concept.share;
         const previous = best.get(id);
-        if (!previous || value > previous[0]) best.set(id, [value, alternative.weight * weight]);
+        if (!previous || value > previous[0]) best.set(id, [value, alternative.weight * weight * carried(alternative)]);
       }
     }
     for (const [id, [value, matched]] of best) {
