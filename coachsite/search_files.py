@@ -143,7 +143,7 @@ def group_keys(kept: list[list[list[str]]], known: set[str]) -> dict[str, str]:
     keys: dict[str, str] = {}
     for number, (equivalent, related) in enumerate(kept):
         for phrase in equivalent + related:
-            for stem in phrase.split():
+            for stem in [phrase] * (" " in phrase) + phrase.split():  # a phrase's own posting, too
                 if stem in known and stem not in STOPWORDS:
                     keys.setdefault(stem, f"g{number}")
     return keys
@@ -152,7 +152,8 @@ def group_keys(kept: list[list[list[str]]], known: set[str]) -> dict[str, str]:
 def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | None = None, cache: Path | None = None) -> tuple[dict[str, bytes], dict]:
     """Every file of the index (relative path -> bytes) and what the search page must know."""
     stems = stems or Stems()
-    postings, forms, vocabulary = score_documents(docs, stems)
+    phrases = {tuple(stems(w) for w in p.split()) for g in groups for p in g.phrases() if " " in p}
+    postings, forms, vocabulary = score_documents(docs, stems, phrases)
     files: dict[str, bytes] = {}
     entries = {}
     for stem, scores in postings.items():

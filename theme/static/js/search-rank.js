@@ -8,7 +8,8 @@ import { MAX_QUERY_CHARS, MAX_QUERY_WORDS, own, stemOf, words } from "./search-i
 export const WEIGHT = { exact: 1, equivalent: 0.9, part: 0.8, related: 0.5 };
 export const FLOOR = 0.5; // a result needs this share of the query's weight
 const UNKNOWN = 1.0;
-const PHRASE = 0.6;
+const PHRASE = 0.6; // a phrase's words, not together, in an article
+const SCATTERED = 1; // the same for the reader's own phrase
 const WEAK = 0.5; // the share of the floor that weak evidence carries when the reader's word is known
 const PARTICLES = ["terug", "door", "over", "mee", "uit", "aan", "toe", "om", "op", "af", "in"];
 const RARE = 3; // a word in fewer articles than this is also looked up by its compound parts
@@ -22,8 +23,11 @@ async function concept(index, label, stems, terms, allowParts = true) {
   const own = content.length ? content : stems;
   const expanded = [];
   expand(index, stems.join(" "), terms, expanded); // starts fetching their postings, too
-  const exact = await Promise.all(own.map((s) => index.posting(s)));
-  if (exact.every(Boolean)) alternatives.push({ stems: own, weight: WEIGHT.exact });
+  const [exact, phrase] = await Promise.all([Promise.all(own.map((s) => index.posting(s))), stems.length > 1 ? index.posting(stems.join(" ")) : null]);
+  // A phrase of the term groups is indexed where its words stand together ("u of je"): that is
+  // the exact match; its words anywhere in an article are weaker evidence.
+  if (phrase) alternatives.push({ stems: [phrase.stem], weight: WEIGHT.exact });
+  if (exact.every(Boolean)) alternatives.push({ stems: own, weight: stems.length > 1 ? WEIGHT.exact * SCATTERED : WEIGHT.exact });
   alternatives.push(...expanded);
   if (stems.length === 1 && exact[0] && exact[0].ids.length < RARE && allowParts) {
     // A compound that few articles use ("klantvriendelijk") also finds articles with both its parts.
@@ -65,12 +69,13 @@ function expand(index, phrase, terms, alternatives) {
     const add = (list, weight) => {
       for (const other of list) {
         if (other === phrase) continue;
-        const stems = other.split(" ").filter((s) => !terms.stopwords.has(s));
-        if (!stems.length) continue;
-        // Without word positions a phrase is only "all its words somewhere in the article":
-        // weaker evidence than one word, so it weighs less.
-        alternatives.push({ stems, weight: stems.length > 1 ? weight * PHRASE : weight });
-        stems.forEach((s) => index.sharded("p", own(terms.keys, s) || s).catch(() => {}));
+        const all = other.split(" ");
+        const stems = all.filter((s) => !terms.stopwords.has(s));
+        // A phrase counts fully where its words stand together (indexed as one key, "u of je");
+        // its content words somewhere in the article are weaker evidence, so they weigh less.
+        if (all.length > 1) alternatives.push({ stems: [other], weight });
+        if (stems.length) alternatives.push({ stems, weight: all.length > 1 ? weight * PHRASE : weight });
+        [other, ...stems].forEach((s) => index.sharded("p", own(terms.keys, s) || s).catch(() => {}));
       }
     };
     add(equivalent, related ? WEIGHT.related : WEIGHT.equivalent);
@@ -122,7 +127,7 @@ export async function search(index, query, filters = new Map()) {
     // compound, a phrase whose words are merely somewhere in the article) still ranks, but counts
     // only half towards the floor: alone it never makes an article a result ("koffieautomaat"
     // does not find every article about "teamgevoel", nor one with "koffie" and "automaat").
-    const known = present.some((a) => a.weight >= WEIGHT.exact && a.stems.length === 1);
+    const known = present.some((a) => a.weight >= WEIGHT.exact && a.stems.length === 1 && lists.get(a.stems[0]).ids.length >= 2);
     const carried = (a) => (known && a.weight < WEIGHT.equivalent ? WEAK : 1);
     const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
     const idfs = present.filter((a) => a.weight === top).map((a) => mean(a.stems.map((s) => lists.get(s).idf)));
