@@ -29,8 +29,10 @@ async function concept(index, label, stems, terms, allowParts = true) {
   if (phrase) alternatives.push({ stems: [phrase.stem], weight: WEIGHT.exact });
   if (exact.every(Boolean)) alternatives.push({ stems: own, weight: stems.length > 1 ? WEIGHT.exact * SCATTERED : WEIGHT.exact });
   alternatives.push(...expanded);
-  if (stems.length === 1 && exact[0] && exact[0].ids.length < RARE && allowParts) {
-    // A compound that few articles use ("klantvriendelijk") also finds articles with both its parts.
+  if (stems.length === 1 && allowParts && (exact[0] ? exact[0].ids.length < RARE : !(await foundAbove(index, alternatives, WEIGHT.part)))) {
+    // A compound that few articles use ("klantvriendelijk") also finds articles with both its
+    // parts; so does one the site lacks whose thesaurus terms are only related ones
+    // ("thuiswerkbeleid": "thuiswerk" + "beleid" say more than "kantoordag").
     const parts = await index.split(label);
     const partStems = parts ? parts.map(stemOf) : [];
     if (parts && (await Promise.all(partStems.map((s) => index.posting(s)))).every(Boolean)) {
@@ -42,6 +44,12 @@ async function concept(index, label, stems, terms, allowParts = true) {
   // a compound is taken as it is ("griepprik" is not "groep" + "prik").
   if (!allowParts) return { label, alternatives, share: 1 };
   const [corrected, parts] = await Promise.all([index.correct(label), index.split(label)]);
+  if (corrected && corrected.count === 0) {
+    // A correction to a word of the term groups that no article uses ("splits" -> "spits") is
+    // worth less than a longer form the site does use ("splitsen").
+    const completed = await index.complete(label);
+    if (completed && completed.count > 0) return { label, alternatives: [{ stems: [completed.stem], weight: WEIGHT.related }], share: 1 };
+  }
   if (corrected) {
     alternatives.push({ stems: [corrected.stem], weight: WEIGHT.exact });
     expand(index, corrected.stem, terms, alternatives);
@@ -60,6 +68,13 @@ async function concept(index, label, stems, terms, allowParts = true) {
   const completed = await index.complete(label);
   if (completed) alternatives.push({ stems: [completed.stem], weight: WEIGHT.related });
   return { label, alternatives, share: 1 };
+}
+
+// Whether an article has one of `alternatives` of at least `weight` (their postings are fetched).
+async function foundAbove(index, alternatives, weight) {
+  const strong = alternatives.filter((a) => a.weight >= weight);
+  const found = await Promise.all(strong.map((a) => Promise.all(a.stems.map((s) => index.posting(s)))));
+  return found.some((lists) => lists.every(Boolean));
 }
 
 // Adds the terms grouped with `phrase` to `alternatives` and starts loading their postings.
