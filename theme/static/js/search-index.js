@@ -164,7 +164,8 @@ export class SearchIndex {
   }
 
   // Two known Dutch words that make up `word` ("schoonmaakproducten" -> schoonmaak + producten),
-  // with an optional linking s/e/en; the longest head first. Null when there is no such split.
+  // with an optional linking s/e/en, or a verb's stem as the head ("thuiswerkbeleid" ->
+  // thuiswerken + beleid); the longest head first. Null when there is no such split.
   async split(word) {
     if (word.length < 2 * PART_MIN) return null;
     const { stopwords } = await this.terms();
@@ -179,6 +180,8 @@ export class SearchIndex {
         const head = link && left.endsWith(link) ? left.slice(0, -link.length) : link ? null : left;
         if (head && head.length >= PART_MIN && part(head, headSet)) return [head, right];
       }
+      // A verb starts a compound without its -en ("thuiswerk|beleid" from "thuiswerken").
+      if (left.length >= PART_MIN && part(`${left}en`, headSet)) return [`${left}en`, right];
     }
     return null;
   }
