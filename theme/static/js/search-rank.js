@@ -12,7 +12,6 @@ const PHRASE = 0.6; // a phrase's words, not together, in an article
 const SCATTERED = 1; // the same for the reader's own phrase
 const WEAK = 0.5; // the share of the floor that weak evidence carries when the reader's word is known
 const PARTICLES = ["terug", "door", "over", "mee", "uit", "aan", "toe", "om", "op", "af", "in"];
-const RARE = 3; // a word in fewer articles than this is also looked up by its compound parts
 
 // One query word or phrase as a concept: the ways an article can match it, each a list of
 // stems (all needed) with a weight. Order: the word itself and its term groups; else a typo
@@ -29,10 +28,11 @@ async function concept(index, label, stems, terms, allowParts = true) {
   if (phrase) alternatives.push({ stems: [phrase.stem], weight: WEIGHT.exact });
   if (exact.every(Boolean)) alternatives.push({ stems: own, weight: stems.length > 1 ? WEIGHT.exact * SCATTERED : WEIGHT.exact });
   alternatives.push(...expanded);
-  if (stems.length === 1 && allowParts && (exact[0] ? exact[0].ids.length < RARE : !(await foundAbove(index, alternatives, WEIGHT.part)))) {
-    // A compound that few articles use ("klantvriendelijk") also finds articles with both its
-    // parts; so does one the site lacks whose thesaurus terms are only related ones
-    // ("thuiswerkbeleid": "thuiswerk" + "beleid" say more than "kantoordag").
+  if (stems.length === 1 && allowParts && !exact[0] && alternatives.length && !(await foundAbove(index, alternatives, WEIGHT.part))) {
+    // A word the site lacks whose thesaurus terms on the site are only related ones is also
+    // split ("thuiswerkbeleid": "thuiswerk" + "beleid" say more than "kantoordag"). A word the
+    // site has is never split: its parts would find articles that only share a part ("koffie"
+    // in "koffieautomaat"), and the compound files would cost two more round trips.
     const parts = await index.split(label);
     const partStems = parts ? parts.map(stemOf) : [];
     if (parts && (await Promise.all(partStems.map((s) => index.posting(s)))).every(Boolean)) {
