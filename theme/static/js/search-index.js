@@ -70,6 +70,7 @@ export class SearchIndex {
   constructor({ base, shards, articles, maxWord = 40 }) {
     Object.assign(this, { base, shards, articles, maxWord });
     this.files = new Map();
+    this.postings = new Map();
   }
 
   // Every file at most once per page, from the HTTP cache when it has it: the folder name is the
@@ -102,7 +103,17 @@ export class SearchIndex {
     return this.sharded("p", own(keys, stem) || stem);
   }
 
-  async posting(stem) {
+  // A stem's articles and scores, decoded once per page (ranking asks for the same stem many times).
+  posting(stem) {
+    if (!this.postings.has(stem)) {
+      const decoded = this.decode(stem);
+      decoded.catch(() => this.postings.delete(stem));
+      this.postings.set(stem, decoded);
+    }
+    return this.postings.get(stem);
+  }
+
+  async decode(stem) {
     const entry = own(await this.postingShard(stem), stem);
     if (!entry) return null;
     const ids = gapsToIds(entry.p.filter((_, i) => i % 2 === 0));
