@@ -58,14 +58,17 @@ def _entry(name: str, value) -> str:
     return json.dumps(name, ensure_ascii=False) + ":" + json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, bytes]) -> int:
-    """``entries``: name -> (shard key, its ``_entry``). Writes ``prefix/<n>.json`` files; returns
-    the count. Each value is serialised once; a shard is the concatenation of its entries."""
-    count = max(1, math.ceil(sum(len(text) for _, text in entries.values()) / SHARD_BYTES[prefix]))
+def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, bytes], extra: dict[str, set[str]] | None = None) -> int:
+    """``entries``: name -> (shard key, its ``_entry``); ``extra``: name -> more shard keys that
+    carry a copy. Writes ``prefix/<n>.json`` files; returns the count. Each value is serialised
+    once; a shard is the concatenation of its entries."""
+    extra = extra or {}
+    count = max(1, math.ceil(sum(len(text) * (1 + len(extra.get(name, ()))) for name, (_, text) in entries.items()) / SHARD_BYTES[prefix]))
     shards: list[list[str]] = [[] for _ in range(count)]
     for name in sorted(entries):
         key, text = entries[name]
-        shards[shard(key, count)].append(text)
+        for number in sorted({shard(k, count) for k in {key, *extra.get(name, ())}}):
+            shards[number].append(text)
     for number, content in enumerate(shards):
         files[f"{prefix}/{number}.json"] = ("{" + ",".join(content) + "}").encode("utf-8")
     return count
@@ -137,16 +140,21 @@ def stemmed_groups(groups: list[TermGroup], stems: Stems, known: set[str]) -> li
     return kept
 
 
-def group_keys(kept: list[list[list[str]]], known: set[str]) -> dict[str, str]:
+def group_keys(kept: list[list[list[str]]], known: set[str]) -> tuple[dict[str, str], dict[str, set[str]]]:
     """Shard keys that put the postings of a group's terms into one shard ("g<number>"), so that a
-    query word and its synonyms cost one download; a stem in several groups goes with the first."""
+    query word and its synonyms cost one download per group it is in. A term's own key is its
+    first group; every other group it is in carries a copy of its postings (the browser looks a
+    term found through group n up in the shard of "g<n>")."""
     keys: dict[str, str] = {}
+    copies: dict[str, set[str]] = {}
     for number, (equivalent, related) in enumerate(kept):
         for phrase in equivalent + related:
-            for stem in [phrase] * (" " in phrase) + phrase.split():  # a phrase's own posting, too
-                if stem in known and stem not in STOPWORDS:
-                    keys.setdefault(stem, f"g{number}")
-    return keys
+            term = phrase if " " in phrase else phrase.split()[0]
+            if term in known and term not in STOPWORDS:
+                keys.setdefault(term, f"g{number}")
+                if keys[term] != f"g{number}":
+                    copies.setdefault(term, set()).add(f"g{number}")
+    return keys, copies
 
 
 def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | None = None, cache: Path | None = None) -> tuple[dict[str, bytes], dict]:
@@ -161,10 +169,10 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
         pairs = [x for gap, doc_id in zip(_delta(ids), ids) for x in (gap, max(1, round(scores[doc_id] * 100)))]
         entries[stem] = (stem, _entry(stem, {"f": sorted(forms[stem]), "p": pairs}))
     kept = stemmed_groups(groups, stems, set(postings))
-    keys = group_keys(kept, set(postings))
+    keys, copies = group_keys(kept, set(postings))
     for stem, key in keys.items():
         entries[stem] = (key, entries[stem][1])
-    shards = {"p": _sharded("p", entries, files)}
+    shards = {"p": _sharded("p", entries, files, copies)}
     # Typo candidates: the site's words, and the words of the term groups (count 0), so that
     # "klachtenafhandling" is corrected to a thesaurus word even where no article uses it.
     group_words = {w for g in groups for phrase in g.phrases() for w in phrase.split()}

@@ -97,24 +97,25 @@ export class SearchIndex {
     return this.json(`${kind}/${shard(key, count)}.json`);
   }
 
-  // The shard key of a stem: its own, or that of the term group whose postings share a shard.
-  async postingShard(stem) {
+  // The shard of a stem: that of `group` when it was found through that term group (every group
+  // shard carries its terms), else its own key: its first group's, or the stem itself.
+  async postingShard(stem, group) {
     const { keys } = await this.terms();
-    return this.sharded("p", own(keys, stem) || stem);
+    return this.sharded("p", group === undefined ? own(keys, stem) || stem : `g${group}`);
   }
 
   // A stem's articles and scores, decoded once per page (ranking asks for the same stem many times).
-  posting(stem) {
+  posting(stem, group) {
     if (!this.postings.has(stem)) {
-      const decoded = this.decode(stem);
+      const decoded = this.decode(stem, group);
       decoded.catch(() => this.postings.delete(stem));
       this.postings.set(stem, decoded);
     }
     return this.postings.get(stem);
   }
 
-  async decode(stem) {
-    const entry = own(await this.postingShard(stem), stem);
+  async decode(stem, group) {
+    const entry = own(await this.postingShard(stem, group), stem);
     if (!entry) return null;
     const ids = gapsToIds(entry.p.filter((_, i) => i % 2 === 0));
     const scores = entry.p.filter((_, i) => i % 2 === 1).map((score) => score / 100);

@@ -3,13 +3,11 @@
 // alternatives, all on stems), and articles are ranked by the concepts they match. A result needs
 // FLOOR of the query's weight (rare words weigh more), so one shared common word is never enough.
 
-import { MAX_QUERY_CHARS, MAX_QUERY_WORDS, own, stemOf, words } from "./search-index.js";
+import { MAX_QUERY_CHARS, MAX_QUERY_WORDS, stemOf, words } from "./search-index.js";
 
 export const WEIGHT = { exact: 1, equivalent: 0.9, part: 0.8, related: 0.5 };
 export const FLOOR = 0.5; // a result needs this share of the query's weight
 const UNKNOWN = 1.0;
-const PHRASE = 0.6; // a phrase's words, not together, in an article
-const SCATTERED = 1; // the same for the reader's own phrase
 const WEAK = 0.5; // the share of the floor that weak evidence carries when the reader's word is known
 const PARTICLES = ["terug", "door", "over", "mee", "uit", "aan", "toe", "om", "op", "af", "in"];
 
@@ -23,10 +21,10 @@ async function concept(index, label, stems, terms, allowParts = true) {
   const expanded = [];
   expand(index, stems.join(" "), terms, expanded); // starts fetching their postings, too
   const [exact, phrase] = await Promise.all([Promise.all(own.map((s) => index.posting(s))), stems.length > 1 ? index.posting(stems.join(" ")) : null]);
-  // A phrase of the term groups is indexed where its words stand together ("u of je"): that is
-  // the exact match; its words anywhere in an article are weaker evidence.
+  // A phrase of the term groups is indexed where its words stand together ("u of je"); the
+  // reader's own words also count anywhere in an article (they are what the reader typed).
   if (phrase) alternatives.push({ stems: [phrase.stem], weight: WEIGHT.exact });
-  if (exact.every(Boolean)) alternatives.push({ stems: own, weight: stems.length > 1 ? WEIGHT.exact * SCATTERED : WEIGHT.exact });
+  if (exact.every(Boolean)) alternatives.push({ stems: own, weight: WEIGHT.exact });
   alternatives.push(...expanded);
   if (stems.length === 1 && allowParts && !exact[0] && alternatives.length && !(await foundAbove(index, alternatives, WEIGHT.part))) {
     // A word the site lacks whose thesaurus terms on the site are only related ones is also
@@ -86,11 +84,12 @@ function expand(index, phrase, terms, alternatives) {
         if (other === phrase) continue;
         const all = other.split(" ");
         const stems = all.filter((s) => !terms.stopwords.has(s));
-        // A phrase counts fully where its words stand together (indexed as one key, "u of je");
-        // its content words somewhere in the article are weaker evidence, so they weigh less.
-        if (all.length > 1) alternatives.push({ stems: [other], weight });
-        if (stems.length) alternatives.push({ stems, weight: all.length > 1 ? weight * PHRASE : weight });
-        [other, ...stems].forEach((s) => index.sharded("p", own(terms.keys, s) || s).catch(() => {}));
+        // A phrase counts where its words stand together (indexed as one key, "u of je"). Its
+        // words scattered over an article are no evidence for a synonym (and fetching each of
+        // them cost a file per word: 82 files for "thuiswerken" at 1,000 articles).
+        if (all.length === 1 && !stems.length) continue;
+        alternatives.push({ stems: [other], weight });
+        index.posting(other, group).catch(() => {}); // from the group's own shard: one file per group
       }
     };
     add(equivalent, related ? WEIGHT.related : WEIGHT.equivalent);
