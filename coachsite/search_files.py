@@ -8,7 +8,10 @@ articles.
 
 Small files by design (a query downloads only what it needs, whatever the size of the site):
 
-- ``p/<shard>.json``: per stem, its forms (for highlighting) and ``[gap, score × 100, …]``;
+- ``p/<shard>.json``: per stem, its forms (for highlighting) and ``[gap, score × 100, …]``; also
+  per multi-word term of the term groups ("u of je"), where its words stand together. The terms of
+  a term group share the shard of ``g<number>`` (copied there when they are in several groups), so
+  a query word costs one file per group it is in;
 - ``w/<shard>.json``: the typo vocabulary, ``{word: [articles, stem]}``, sharded by length and
   first letter, so a typo fetches three small files;
 - ``c/<shard>.json``: known Dutch words for splitting compound query words, keyed by their first
