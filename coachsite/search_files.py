@@ -8,7 +8,10 @@ articles.
 
 Small files by design (a query downloads only what it needs, whatever the size of the site):
 
-- ``p/<shard>.json``: per stem, its forms (for highlighting) and ``[gap, score × 100, …]``;
+- ``p/<shard>.json``: per stem, its forms (for highlighting) and ``[gap, score × 100, …]``; also
+  per multi-word term of the term groups ("u of je"), where its words stand together. The terms of
+  a term group share the shard of ``g<number>`` (copied there when they are in several groups), so
+  a query word costs one file per group it is in;
 - ``w/<shard>.json``: the typo vocabulary, ``{word: [articles, stem]}``, sharded by length and
   first letter, so a typo fetches three small files;
 - ``c/<shard>.json``: known Dutch words for splitting compound query words, keyed by their first
@@ -58,14 +61,17 @@ def _entry(name: str, value) -> str:
     return json.dumps(name, ensure_ascii=False) + ":" + json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, bytes]) -> int:
-    """``entries``: name -> (shard key, its ``_entry``). Writes ``prefix/<n>.json`` files; returns
-    the count. Each value is serialised once; a shard is the concatenation of its entries."""
-    count = max(1, math.ceil(sum(len(text) for _, text in entries.values()) / SHARD_BYTES[prefix]))
+def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, bytes], extra: dict[str, set[str]] | None = None) -> int:
+    """``entries``: name -> (shard key, its ``_entry``); ``extra``: name -> more shard keys that
+    carry a copy. Writes ``prefix/<n>.json`` files; returns the count. Each value is serialised
+    once; a shard is the concatenation of its entries."""
+    extra = extra or {}
+    count = max(1, math.ceil(sum(len(text) * (1 + len(extra.get(name, ()))) for name, (_, text) in entries.items()) / SHARD_BYTES[prefix]))
     shards: list[list[str]] = [[] for _ in range(count)]
     for name in sorted(entries):
         key, text = entries[name]
-        shards[shard(key, count)].append(text)
+        for number in sorted({shard(k, count) for k in {key, *extra.get(name, ())}}):
+            shards[number].append(text)
     for number, content in enumerate(shards):
         files[f"{prefix}/{number}.json"] = ("{" + ",".join(content) + "}").encode("utf-8")
     return count
@@ -137,22 +143,28 @@ def stemmed_groups(groups: list[TermGroup], stems: Stems, known: set[str]) -> li
     return kept
 
 
-def group_keys(kept: list[list[list[str]]], known: set[str]) -> dict[str, str]:
+def group_keys(kept: list[list[list[str]]], known: set[str]) -> tuple[dict[str, str], dict[str, set[str]]]:
     """Shard keys that put the postings of a group's terms into one shard ("g<number>"), so that a
-    query word and its synonyms cost one download; a stem in several groups goes with the first."""
+    query word and its synonyms cost one download per group it is in. A term's own key is its
+    first group; every other group it is in carries a copy of its postings (the browser looks a
+    term found through group n up in the shard of "g<n>")."""
     keys: dict[str, str] = {}
+    copies: dict[str, set[str]] = {}
     for number, (equivalent, related) in enumerate(kept):
         for phrase in equivalent + related:
-            for stem in phrase.split():
-                if stem in known and stem not in STOPWORDS:
-                    keys.setdefault(stem, f"g{number}")
-    return keys
+            term = phrase if " " in phrase else phrase.split()[0]
+            if term in known and term not in STOPWORDS:
+                keys.setdefault(term, f"g{number}")
+                if keys[term] != f"g{number}":
+                    copies.setdefault(term, set()).add(f"g{number}")
+    return keys, copies
 
 
 def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | None = None, cache: Path | None = None) -> tuple[dict[str, bytes], dict]:
     """Every file of the index (relative path -> bytes) and what the search page must know."""
     stems = stems or Stems()
-    postings, forms, vocabulary = score_documents(docs, stems)
+    phrases = {tuple(stems(w) for w in p.split()) for g in groups for p in g.phrases() if " " in p}
+    postings, forms, vocabulary = score_documents(docs, stems, phrases)
     files: dict[str, bytes] = {}
     entries = {}
     for stem, scores in postings.items():
@@ -160,10 +172,10 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
         pairs = [x for gap, doc_id in zip(_delta(ids), ids) for x in (gap, max(1, round(scores[doc_id] * 100)))]
         entries[stem] = (stem, _entry(stem, {"f": sorted(forms[stem]), "p": pairs}))
     kept = stemmed_groups(groups, stems, set(postings))
-    keys = group_keys(kept, set(postings))
+    keys, copies = group_keys(kept, set(postings))
     for stem, key in keys.items():
         entries[stem] = (key, entries[stem][1])
-    shards = {"p": _sharded("p", entries, files)}
+    shards = {"p": _sharded("p", entries, files, copies)}
     # Typo candidates: the site's words, and the words of the term groups (count 0), so that
     # "klachtenafhandling" is corrected to a thesaurus word even where no article uses it.
     group_words = {w for g in groups for phrase in g.phrases() for w in phrase.split()}

@@ -129,14 +129,43 @@ class Stems:
         self._known = len(self._cache)
 
 
-def score_documents(docs: list[Document], stems: Stems) -> tuple[dict[str, dict[int, float]], dict[str, set[str]], Counter]:
+def phrase_starts(phrases) -> dict[str, list[tuple[str, ...]]]:
+    """Multi-word phrases (tuples of stems) by their first stem, for ``phrase_counts``."""
+    starts: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        if len(phrase) > 1:
+            starts.setdefault(phrase[0], []).append(tuple(phrase))
+    return starts
+
+
+def phrase_counts(words: list[str], stem_of: dict[str, str], starts: dict) -> dict[str, tuple[int, set[str]]]:
+    """Where a term-group phrase stands as consecutive stems ("u of je", "first time right"):
+    phrase key -> (occurrences, the words that made it). The index has no word positions, so this
+    is the one place where word order is known."""
+    found: dict[str, tuple[int, set[str]]] = {}
+    stemmed = [stem_of[w] for w in words]
+    for i, stem in enumerate(stemmed):
+        for phrase in starts.get(stem, ()):
+            if tuple(stemmed[i : i + len(phrase)]) == phrase:
+                key = " ".join(phrase)
+                count, forms = found.get(key, (0, set()))
+                found[key] = (count + 1, forms | set(words[i : i + len(phrase)]))
+    return found
+
+
+def score_documents(docs: list[Document], stems: Stems, phrases=()) -> tuple[dict[str, dict[int, float]], dict[str, set[str]], Counter]:
     """BM25 per (stem, document) with field weights; also the words per stem and the vocabulary.
+    ``phrases`` (tuples of stems, from the term groups) are scored like words where they stand
+    as consecutive stems, under the key "stem stem".
 
     Words are counted per field first (in C, by ``Counter``), so stemming and weighting run once
-    per distinct word of a document rather than once per word."""
+    per distinct word of a document rather than once per word; a field is scanned for phrases
+    only when it has the first word of one."""
     weighted: list[dict[str, float]] = []
     lengths: list[int] = []
     vocabulary: Counter = Counter()
+    starts = phrase_starts(phrases)
+    forms: dict[str, set[str]] = {}
     for doc in docs:
         tf: dict[str, float] = {}
         seen: set[str] = set()
@@ -144,13 +173,17 @@ def score_documents(docs: list[Document], stems: Stems) -> tuple[dict[str, dict[
             weight = WEIGHTS[name]
             counts = Counter(words)
             seen.update(counts)
+            stem_of = {}
             for word, count in counts.items():
-                stem = stems(word)
+                stem = stem_of[word] = stems(word)
                 tf[stem] = tf.get(stem, 0.0) + weight * count
+            if starts and not starts.keys().isdisjoint(stem_of.values()):
+                for key, (count, words_used) in phrase_counts(words, stem_of, starts).items():
+                    tf[key] = tf.get(key, 0.0) + weight * count
+                    forms.setdefault(key, set()).update(words_used)
         vocabulary.update(seen)
         weighted.append(tf)
         lengths.append(max(1, len(doc.fields["body"])))
-    forms: dict[str, set[str]] = {}
     for word in vocabulary:
         forms.setdefault(stems(word), set()).add(word)
     n = len(docs)

@@ -100,7 +100,13 @@ def test_results_show_title_theme_date_and_highlighted_excerpt(search):
     first = found["results"][0]
     assert first["meta"] == "Hybride werken · 1 juli 2026"
     assert "<mark>" in first["excerpt"]
-    assert found["status"].startswith("2 resultaten voor")
+    # The two articles with the word itself, then the one that says "koffieapparaat" (same term
+    # group). Articles that merely share a related term ("teamgevoel") or a part ("koffie") are
+    # not results when the reader's own word is on the site.
+    hrefs = [r["href"] for r in found["results"]]
+    assert set(hrefs[:2]) == {"/klant-merkt-het-als-teamgevoel-verdwijnt/", "/medewerker-wil-niet-terug-naar-kantoor/"}
+    assert hrefs[2:] == ["/eerste-lijn-op-kantoor-tweede-lijn-thuis/"]
+    assert found["status"].startswith("3 resultaten voor")
 
 
 def test_typo_correction_is_announced(search):

@@ -267,3 +267,32 @@ def test_a_failed_index_fails_the_build_and_leaves_the_next_build_whole(indexed_
     build_site(ROOT / "pelicanconf.py", tmp_path / "second")
     assert (tmp_path / "second" / "sitemap.xml").is_file()
     assert _folder(tmp_path / "second").is_dir()
+
+
+def _postings(files: dict[str, bytes]) -> dict:
+    found = {}
+    for name, data in files.items():
+        if name.startswith("p/"):
+            found.update(json.loads(data))
+    return found
+
+
+def test_term_group_phrases_are_indexed_where_their_words_stand_together():
+    docs = [_doc("A", "Zeg je u of je tegen klanten?"), _doc("B", "Of je het weet: u bent welkom.")]
+    files, _ = index_files(docs, [TermGroup(("aanspreekvorm", "u of je"))])
+    entry = _postings(files)["u of je"]
+    assert entry["p"][0::2] == [0]  # article 0 only: in B the three words are not together
+    assert entry["f"] == ["je", "of", "u"]
+
+
+def test_a_term_in_two_groups_is_in_both_group_shards(monkeypatch):
+    import coachsite.search_files as search_files
+
+    monkeypatch.setitem(search_files.SHARD_BYTES, "p", 40)  # many shards for a tiny site
+    docs = [_doc("A", "Regels en protocollen."), _doc("B", "Controle en toezicht, ook op regels.")]
+    groups = [TermGroup(("regels", "protocollen")), TermGroup(("controle", "toezicht"), ("regels",))]
+    files, meta = index_files(docs, groups)
+    count, keys = meta["shards"]["p"], json.loads(files["t.json"])["k"]
+    assert count > 2 and keys["regel"] == "g0"
+    for group in ("g0", "g1"):  # the browser looks "regel" up in the shard of the group it came from
+        assert "regel" in json.loads(files[f"p/{shard(group, count)}.json"])

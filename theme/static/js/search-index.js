@@ -70,6 +70,7 @@ export class SearchIndex {
   constructor({ base, shards, articles, maxWord = 40 }) {
     Object.assign(this, { base, shards, articles, maxWord });
     this.files = new Map();
+    this.postings = new Map();
   }
 
   // Every file at most once per page, from the HTTP cache when it has it: the folder name is the
@@ -96,14 +97,25 @@ export class SearchIndex {
     return this.json(`${kind}/${shard(key, count)}.json`);
   }
 
-  // The shard key of a stem: its own, or that of the term group whose postings share a shard.
-  async postingShard(stem) {
+  // The shard of a stem: that of `group` when it was found through that term group (every group
+  // shard carries its terms), else its own key: its first group's, or the stem itself.
+  async postingShard(stem, group) {
     const { keys } = await this.terms();
-    return this.sharded("p", own(keys, stem) || stem);
+    return this.sharded("p", group === undefined ? own(keys, stem) || stem : `g${group}`);
   }
 
-  async posting(stem) {
-    const entry = own(await this.postingShard(stem), stem);
+  // A stem's articles and scores, decoded once per page (ranking asks for the same stem many times).
+  posting(stem, group) {
+    if (!this.postings.has(stem)) {
+      const decoded = this.decode(stem, group);
+      decoded.catch(() => this.postings.delete(stem));
+      this.postings.set(stem, decoded);
+    }
+    return this.postings.get(stem);
+  }
+
+  async decode(stem, group) {
+    const entry = own(await this.postingShard(stem, group), stem);
     if (!entry) return null;
     const ids = gapsToIds(entry.p.filter((_, i) => i % 2 === 0));
     const scores = entry.p.filter((_, i) => i % 2 === 1).map((score) => score / 100);
@@ -164,7 +176,8 @@ export class SearchIndex {
   }
 
   // Two known Dutch words that make up `word` ("schoonmaakproducten" -> schoonmaak + producten),
-  // with an optional linking s/e/en; the longest head first. Null when there is no such split.
+  // with an optional linking s/e/en, or a verb's stem as the head ("thuiswerkbeleid" ->
+  // thuiswerken + beleid); the longest head first. Null when there is no such split.
   async split(word) {
     if (word.length < 2 * PART_MIN) return null;
     const { stopwords } = await this.terms();
@@ -179,6 +192,8 @@ export class SearchIndex {
         const head = link && left.endsWith(link) ? left.slice(0, -link.length) : link ? null : left;
         if (head && head.length >= PART_MIN && part(head, headSet)) return [head, right];
       }
+      // A verb starts a compound without its -en ("thuiswerk|beleid" from "thuiswerken").
+      if (left.length >= PART_MIN && part(`${left}en`, headSet)) return [`${left}en`, right];
     }
     return null;
   }

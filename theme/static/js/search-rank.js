@@ -3,14 +3,13 @@
 // alternatives, all on stems), and articles are ranked by the concepts they match. A result needs
 // FLOOR of the query's weight (rare words weigh more), so one shared common word is never enough.
 
-import { MAX_QUERY_CHARS, MAX_QUERY_WORDS, own, stemOf, words } from "./search-index.js";
+import { MAX_QUERY_CHARS, MAX_QUERY_WORDS, stemOf, words } from "./search-index.js";
 
 export const WEIGHT = { exact: 1, equivalent: 0.9, part: 0.8, related: 0.5 };
 export const FLOOR = 0.5; // a result needs this share of the query's weight
 const UNKNOWN = 1.0;
-const PHRASE = 0.6;
+const WEAK = 0.5; // the share of the floor that weak evidence carries when the reader's word is known
 const PARTICLES = ["terug", "door", "over", "mee", "uit", "aan", "toe", "om", "op", "af", "in"];
-const RARE = 3; // a word in fewer articles than this is also looked up by its compound parts
 
 // One query word or phrase as a concept: the ways an article can match it, each a list of
 // stems (all needed) with a weight. Order: the word itself and its term groups; else a typo
@@ -21,11 +20,17 @@ async function concept(index, label, stems, terms, allowParts = true) {
   const own = content.length ? content : stems;
   const expanded = [];
   expand(index, stems.join(" "), terms, expanded); // starts fetching their postings, too
-  const exact = await Promise.all(own.map((s) => index.posting(s)));
+  const [exact, phrase] = await Promise.all([Promise.all(own.map((s) => index.posting(s))), stems.length > 1 ? index.posting(stems.join(" ")) : null]);
+  // A phrase of the term groups is indexed where its words stand together ("u of je"); the
+  // reader's own words also count anywhere in an article (they are what the reader typed).
+  if (phrase) alternatives.push({ stems: [phrase.stem], weight: WEIGHT.exact });
   if (exact.every(Boolean)) alternatives.push({ stems: own, weight: WEIGHT.exact });
   alternatives.push(...expanded);
-  if (stems.length === 1 && exact[0] && exact[0].ids.length < RARE && allowParts) {
-    // A compound that few articles use ("klantvriendelijk") also finds articles with both its parts.
+  if (stems.length === 1 && allowParts && !exact[0] && alternatives.length && !(await foundAbove(index, alternatives, WEIGHT.part))) {
+    // A word the site lacks whose thesaurus terms on the site are only related ones is also
+    // split ("thuiswerkbeleid": "thuiswerk" + "beleid" say more than "kantoordag"). A word the
+    // site has is never split: its parts would find articles that only share a part ("koffie"
+    // in "koffieautomaat"), and the compound files would cost two more round trips.
     const parts = await index.split(label);
     const partStems = parts ? parts.map(stemOf) : [];
     if (parts && (await Promise.all(partStems.map((s) => index.posting(s)))).every(Boolean)) {
@@ -37,6 +42,12 @@ async function concept(index, label, stems, terms, allowParts = true) {
   // a compound is taken as it is ("griepprik" is not "groep" + "prik").
   if (!allowParts) return { label, alternatives, share: 1 };
   const [corrected, parts] = await Promise.all([index.correct(label), index.split(label)]);
+  if (corrected && corrected.count === 0) {
+    // A correction to a word of the term groups that no article uses ("splits" -> "spits") is
+    // worth less than a longer form the site does use ("splitsen").
+    const completed = await index.complete(label);
+    if (completed && completed.count > 0) return { label, alternatives: [{ stems: [completed.stem], weight: WEIGHT.related }], share: 1 };
+  }
   if (corrected) {
     alternatives.push({ stems: [corrected.stem], weight: WEIGHT.exact });
     expand(index, corrected.stem, terms, alternatives);
@@ -57,6 +68,13 @@ async function concept(index, label, stems, terms, allowParts = true) {
   return { label, alternatives, share: 1 };
 }
 
+// Whether an article has one of `alternatives` of at least `weight` (their postings are fetched).
+async function foundAbove(index, alternatives, weight) {
+  const strong = alternatives.filter((a) => a.weight >= weight);
+  const found = await Promise.all(strong.map((a) => Promise.all(a.stems.map((s) => index.posting(s)))));
+  return found.some((lists) => lists.every(Boolean));
+}
+
 // Adds the terms grouped with `phrase` to `alternatives` and starts loading their postings.
 function expand(index, phrase, terms, alternatives) {
   for (const { group, related } of terms.phrases.get(phrase) || []) {
@@ -64,12 +82,14 @@ function expand(index, phrase, terms, alternatives) {
     const add = (list, weight) => {
       for (const other of list) {
         if (other === phrase) continue;
-        const stems = other.split(" ").filter((s) => !terms.stopwords.has(s));
-        if (!stems.length) continue;
-        // Without word positions a phrase is only "all its words somewhere in the article":
-        // weaker evidence than one word, so it weighs less.
-        alternatives.push({ stems, weight: stems.length > 1 ? weight * PHRASE : weight });
-        stems.forEach((s) => index.sharded("p", own(terms.keys, s) || s).catch(() => {}));
+        const all = other.split(" ");
+        const stems = all.filter((s) => !terms.stopwords.has(s));
+        // A phrase counts where its words stand together (indexed as one key, "u of je"). Its
+        // words scattered over an article are no evidence for a synonym (and fetching each of
+        // them cost a file per word: 82 files for "thuiswerken" at 1,000 articles).
+        if (all.length === 1 && !stems.length) continue;
+        alternatives.push({ stems: [other], weight });
+        index.posting(other, group).catch(() => {}); // from the group's own shard: one file per group
       }
     };
     add(equivalent, related ? WEIGHT.related : WEIGHT.equivalent);
@@ -117,6 +137,12 @@ export async function search(index, query, filters = new Map()) {
     // reader's whole question (tuned on tests/data/search_queries.tsv).
     const present = concept.alternatives.filter((a) => a.stems.every((s) => lists.get(s)));
     const top = Math.max(0, ...present.map((a) => a.weight));
+    // When the reader's own word is on the site, weaker evidence (a related term, the parts of a
+    // compound, a phrase whose words are merely somewhere in the article) still ranks, but counts
+    // only half towards the floor: alone it never makes an article a result ("koffieautomaat"
+    // does not find every article about "teamgevoel", nor one with "koffie" and "automaat").
+    const known = present.some((a) => a.weight >= WEIGHT.exact && a.stems.length === 1 && lists.get(a.stems[0]).ids.length >= 2);
+    const carried = (a) => (known && a.weight < WEIGHT.equivalent ? WEAK : 1);
     const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
     const idfs = present.filter((a) => a.weight === top).map((a) => mean(a.stems.map((s) => lists.get(s).idf)));
     const weight = (idfs.length ? Math.max(...idfs) : UNKNOWN * index.idf(0)) * concept.share;
@@ -136,7 +162,7 @@ export async function search(index, query, filters = new Map()) {
         if (strengths.length < found.length || (allowed && !allowed.has(id))) continue;
         const value = alternative.weight * mean(strengths) * concept.share;
         const previous = best.get(id);
-        if (!previous || value > previous[0]) best.set(id, [value, alternative.weight * weight]);
+        if (!previous || value > previous[0]) best.set(id, [value, alternative.weight * weight * carried(alternative)]);
       }
     }
     for (const [id, [value, matched]] of best) {
