@@ -81,7 +81,7 @@ def main(config: Path, output: Path, content: Path | None, check_only: bool) -> 
         raise CoachError(_("Build failed: {error}. {output} is unchanged.").format(error=error, output=output)) from error
     except OSError as error:  # e.g. a full disk or a read-only folder
         raise CoachError(_("Build failed: {error}. {output} is unchanged.").format(error=error, output=output)) from error
-    articles = len(list((output / "zoeken" / "index" / "d").glob("*.json")))
+    articles = len(list((output / "zoeken").glob("*/d/*.json")))  # zoeken/<content hash>/d/<id>.json
     click.echo(_("Search index: {count} articles.").format(count=articles))
     click.echo(_("Site built into {output} in {seconds} s.").format(output=output, seconds=f"{result.seconds:.1f}".replace(".", ",")))
 

@@ -229,6 +229,8 @@ def test_writing_advice_warns_with_file_and_line_but_never_fails(tmp_path, good_
     assert result.exit_code == 0, result.output
     assert "broken-anchor.md:18: waarschuwing: tip 4 moet tip 3 zijn" in result.output
     assert (output / "broken-anchor" / "index.html").exists()
+    indexed = len(list((output / "zoeken").glob("*/d/*.json")))
+    assert indexed > 0 and f"Zoekindex: {indexed} artikelen." in result.output
 
 
 def test_new_post_cli_errors_are_one_dutch_line(tmp_path):
