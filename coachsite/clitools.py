@@ -122,3 +122,16 @@ def _config_error(config: Path, line: int | None, problem: str) -> str:
             path=config, line=line, problem=problem)
     return _("{path}: the settings file cannot be read ({problem}); fix it and try again").format(
         path=config, problem=problem)
+
+
+def config_option(help_text: str):
+    """The ``--config`` option every command shares: a settings file, pelicanconf.py by default."""
+    from coachsite.site import ROOT
+
+    return click.option(
+        "--config",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=ROOT / "pelicanconf.py",
+        show_default="pelicanconf.py",
+        help=help_text,
+    )

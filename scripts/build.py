@@ -9,7 +9,7 @@ import click
 from coachsite import click_nl
 from coachsite.build import BuildError, build, check_settings
 from coachsite.checks import Problem, check_content
-from coachsite.clitools import CoachError
+from coachsite.clitools import CoachError, config_option
 from coachsite.i18n import _
 from coachsite.site import load_settings
 
@@ -44,13 +44,7 @@ def fail_on(problems: list[Problem], output: Path | None) -> None:
 
 
 @click.command(help=_("Check every post, then build the site into a temporary folder and swap it into place."))
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=ROOT / "pelicanconf.py",
-    show_default="pelicanconf.py",
-    help=_("Pelican settings file (publishconf.py for production)."),
-)
+@config_option(_("Pelican settings file (publishconf.py for production)."))
 @click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),

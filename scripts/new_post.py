@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from coachsite import click_nl
-from coachsite.clitools import DATE, CoachError
+from coachsite.clitools import CoachError, DATE, config_option
 from coachsite.dates import today
 from coachsite.i18n import _
 from coachsite.new_post import NewPostError, new_post
@@ -22,13 +22,7 @@ click_nl.install()
 @click.option("--category", required=True, help=_("One of the four themes, e.g. 'Klantbeleving'."))
 @click.option("--author", help=_("Author name (default: AUTHOR from pelicanconf.py)."))
 @click.option("--date", "date", type=DATE, help=_("Date (default: today in Amsterdam)."))
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=ROOT / "pelicanconf.py",
-    show_default="pelicanconf.py",
-    help=_("Pelican settings file (it names the content folder and the themes)."),
-)
+@config_option(_("Pelican settings file (it names the content folder and the themes)."))
 def main(title: str, category: str, author: str | None, date, config: Path) -> None:
     settings = load_settings(config)
     try:

@@ -19,7 +19,7 @@ from coachsite.newsletter import archive
 from coachsite.newsletter.issue import IssueError, build_issue, default_issue_date
 from coachsite.newsletter.render import RenderError
 from coachsite.newsletter.schedule import issue_dates
-from coachsite.clitools import DATE, CoachError, CoachGroup, Context, number_range
+from coachsite.clitools import CoachError, CoachGroup, Context, DATE, config_option, number_range
 
 ROOT = Path(__file__).resolve().parent.parent
 click_nl.install()
@@ -34,13 +34,7 @@ def fail(message: str) -> None:
     context_settings={"help_option_names": ["-h", "--help"]},
     help=_("Build, preview and send the monthly newsletter (the last Wednesday of each month)."),
 )
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=ROOT / "pelicanconf.py",
-    show_default="pelicanconf.py",
-    help=_("Pelican settings file to read posts and newsletter settings from."),
-)
+@config_option(_("Pelican settings file to read posts and newsletter settings from."))
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),

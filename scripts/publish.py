@@ -10,23 +10,16 @@ from pathlib import Path
 
 import click
 
-from coachsite.clitools import CoachError
+from coachsite.clitools import CoachError, config_option
 from coachsite.i18n import _
 from coachsite.month.deploy import DeployError, production_build, upload
 from coachsite.month.settings import month_settings
 from coachsite.site import load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=ROOT / "pelicanconf.py",
-    show_default="pelicanconf.py",
-    help="Settings file with PUBLISH_DIR and DEPLOY_RSYNC_TARGET (the build itself uses publishconf.py).",
-)
+@config_option("Settings file with PUBLISH_DIR and DEPLOY_RSYNC_TARGET (the build itself uses publishconf.py).")
 @click.pass_context
 def cli(ctx, config: Path):
     """Build the production site and upload it to the live server."""

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from coachsite.clitools import config_option
+
 from coachsite.serve import serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,13 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @click.command()
 @click.option("--port", default=8000, show_default=True, help="Port on localhost to serve on (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=ROOT / "pelicanconf.py",
-    show_default="pelicanconf.py",
-    help="Pelican settings file.",
-)
+@config_option("Pelican settings file.")
 @click.option(
     "--content",
     type=click.Path(exists=True, file_okay=False, path_type=Path),

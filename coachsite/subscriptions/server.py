@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from coachsite.clitools import CoachError
+from coachsite.clitools import CoachError, config_option
 from coachsite.i18n import _
 from coachsite.newsletter.send import SendError, effective, smtp_settings
 from coachsite.newsletter.tokens import TokenError, secret_from_env
@@ -47,13 +47,7 @@ def make_service(config: Path, environ=None, poll: float = 5.0) -> Service:
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep 127.0.0.1 behind a proxy).")
 @click.option("--port", type=int, default=8001, show_default=True, help="Port to listen on.")
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=ROOT / "pelicanconf.py",
-    show_default="pelicanconf.py",
-    help="Settings file (NEWSLETTER_SERVICE_URL, NEWSLETTER_DB, SMTP settings).",
-)
+@config_option("Settings file (NEWSLETTER_SERVICE_URL, NEWSLETTER_DB, SMTP settings).")
 @click.option("--poll", type=float, default=5.0, show_default=True, help="Seconds between outbox checks when idle.")
 def main(host: str, port: int, config: Path, poll: float) -> None:
     """Run the subscriber service (sign-up, confirmation, unsubscribe) in the foreground."""
