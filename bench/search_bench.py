@@ -10,16 +10,15 @@ index files the query needed, gzipped as a web server would send them.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import gzip
 import http.server
 import json
 import re
 import statistics
-import threading
 from pathlib import Path
 from urllib.parse import quote, urlsplit
+
+from coachsite.browser import serve_folder
 
 QUERIES = [
     "thuiswerken", "kantoordag", "klantbudget", "verwachtingen", "klacht", "mandaat", "regels",
@@ -53,20 +52,8 @@ class _Recording(http.server.SimpleHTTPRequestHandler):
         super().do_GET()
 
 
-@contextlib.contextmanager
 def serve(folder: Path):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Recording, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def folder_bytes(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    return serve_folder(folder, _Recording)
 
 
 def index_folder(site: Path) -> Path:

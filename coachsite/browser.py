@@ -1,4 +1,5 @@
-"""Headless Debian Chromium through chromedriver, for browser tests and newsletter previews.
+"""Headless Debian Chromium through chromedriver, for browser tests and newsletter previews, and
+a local static server (``serve_folder``) for the pages it opens.
 
 Flags: no sandbox (CI runs as root), no background networking (the machine has no internet and
 Chromium would otherwise try to reach Google at every start), a throw-away profile.
@@ -7,8 +8,11 @@ Chromium would otherwise try to reach Google at every start), a throw-away profi
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.server
 import shutil
 import tempfile
+import threading
 
 
 @contextlib.contextmanager
@@ -43,3 +47,23 @@ def chromium(width: int = 1280, height: int = 900):
             yield driver
         finally:
             driver.quit()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files without a log line per request (keeps test and bench output readable)."""
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve_folder(folder, handler=QuietHandler):
+    """``folder`` on http://127.0.0.1:<free port>, in a thread, as a browser would see a static site."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

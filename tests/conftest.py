@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
@@ -72,21 +70,13 @@ def browser(request):
         yield driver
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep test output clean
-        pass
-
-
 @pytest.fixture(scope="session")
 def served_site(site):
     """The built site on http://127.0.0.1:<free port>/, as a browser would see it."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    from coachsite.browser import serve_folder
+
+    with serve_folder(site) as url:
+        yield url
 
 
 from business_helpers import BUSINESS_DETAILS  # noqa: E402

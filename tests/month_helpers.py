@@ -11,15 +11,13 @@ import calendar
 import contextlib
 import datetime as dt
 import email
-import functools
-import http.server
 import re
 import shutil
-import threading
 from dataclasses import dataclass, field
 from email import policy
 from pathlib import Path
 
+from coachsite.browser import serve_folder
 from coachsite.dates import AMSTERDAM
 from coachsite.month.auto import run_auto
 from coachsite.month.settings import month_settings
@@ -62,23 +60,12 @@ def add_post(content: Path, day: dt.date, title: str) -> Path:
     return path
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @contextlib.contextmanager
 def live_site(folder: Path):
     """``folder`` on http://127.0.0.1:<free port> (the "live site")."""
     folder.mkdir(parents=True, exist_ok=True)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(folder) as url:
+        yield url
 
 
 @dataclass
