@@ -6,7 +6,6 @@ and prints the result. Run ``python scripts/newsletter.py --help`` or ``make new
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 

@@ -175,3 +175,10 @@ def test_cli_preview_makes_screenshots(root):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     preview = (root / "2026-11-25" / "preview.html").read_text(encoding="utf-8")
     assert "Beste Anna," in preview and "%%" not in preview
+
+
+def test_cli_preview_of_an_issue_not_built_is_one_dutch_line(root):
+    result = run(root, "preview", "--date", "2026-10-28")
+    assert result.exit_code == 1
+    assert "bestaat niet" in result.output and "make newsletter DATE=2026-10-28" in result.output
+    assert "Traceback" not in result.output

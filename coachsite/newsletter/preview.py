@@ -58,7 +58,7 @@ def make_previews(
         for label, width in widths.items():
             with chromium(width=width, height=900) as driver:
                 driver.get(html_path.resolve().as_uri())
-                for _ in range(3):  # the viewport is a little smaller than the window: converge
+                for _attempt in range(3):  # the viewport is a little smaller than the window: converge
                     missing = driver.execute_script(
                         "return document.documentElement.scrollHeight - window.innerHeight"
                     )

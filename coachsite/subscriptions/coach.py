@@ -162,7 +162,7 @@ def _read_csv(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[
         status = record["status"].lower()
         if status not in IMPORT_STATUSES:
             problems.append((line, f"status:{record['status']}"))
-        elif problem := address_problem(record["email"]):
+        elif address_problem(record["email"]):
             problems.append((line, f"email:{record['email']}"))
         else:
             rows.append((line, {**record, "email": record["email"].lower(), "status": IMPORT_STATUSES[status]}))

@@ -15,7 +15,7 @@ from coachsite.clitools import CoachError, config_option
 from coachsite.i18n import _
 from coachsite.newsletter.send import SendError, effective, smtp_settings
 from coachsite.newsletter.tokens import TokenError, secret_from_env
-from coachsite.site import ROOT, load_settings
+from coachsite.site import load_settings
 
 from .config import ConfigError, service_settings
 from .outbox import MailSettings
