@@ -55,7 +55,8 @@ def where(error: BaseException) -> list[str]:
     filename, lineno = getattr(error, "filename", None), getattr(error, "lineno", None)
     message = getattr(error, "message", None) or str(error)
     if not (filename and lineno):
-        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(str(ROOT))]
+        own = tuple(str(ROOT / name) for name in ("coachsite", "plugins", "theme", "pelicanconf.py", "publishconf.py"))
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(own)]
         if not frames:
             return []
         filename, lineno = frames[-1].filename, frames[-1].lineno
@@ -116,12 +117,12 @@ def keep_unchanged(built: Path, output: Path) -> int:
 
 
 def carry_over(built: Path, output: Path, folder: str) -> None:
-    """Move into ``built`` what ``folder`` of the old site holds and ``built`` lacks.
+    """Hard-link into ``built`` what ``folder`` of the old site holds and ``built`` lacks.
 
     ``make serve`` first builds without the search index (the page the coach looks at is what
     she waits for) and brings the index up to date in the build right after; meanwhile the
     previous index keeps the search page working. Called only after the build succeeded, right
-    before the swap: one rename per entry, not one per index file.
+    before the swap; links, not moves, so a failed swap still leaves ``output`` whole.
     """
     old_root, new_root = output / folder, built / folder
     if not old_root.is_dir():
@@ -129,8 +130,12 @@ def carry_over(built: Path, output: Path, folder: str) -> None:
     new_root.mkdir(parents=True, exist_ok=True)
     for entry in os.scandir(old_root):
         target = new_root / entry.name
-        if not target.exists():
-            os.replace(entry.path, target)
+        if target.exists():
+            continue
+        if entry.is_dir():  # hard links: the old output stays whole until the swap
+            shutil.copytree(entry.path, target, copy_function=os.link)
+        else:
+            os.link(entry.path, target)
 
 
 def swap_into_place(built: Path, output: Path) -> None:

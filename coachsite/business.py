@@ -40,11 +40,11 @@ def placeholder_problems(config: Path, settings: Mapping) -> list[Problem]:
     for name in settings.get("BUSINESS_REQUIRED", []):
         value = settings.get(name)
         if is_placeholder(value):
-            config_file = _settings_file_defining(Path(config), name)
+            config_file, line = _settings_file_defining(Path(config), name)
             problems.append(
                 Problem(
                     config_file.name,
-                    _line_of(config_file, name),
+                    line,
                     _("{name} is still a placeholder ({value}): fill it in here or set the environment variable {name}").format(
                         name=name, value=value or "''"
                     ),
@@ -53,9 +53,10 @@ def placeholder_problems(config: Path, settings: Mapping) -> list[Problem]:
     return problems
 
 
-def _settings_file_defining(config: Path, name: str) -> Path:
-    """publishconf.py imports pelicanconf.py: point at the file that really holds the setting."""
-    if _line_of(config, name):
-        return config
+def _settings_file_defining(config: Path, name: str) -> tuple[Path, int]:
+    """publishconf.py imports pelicanconf.py: the file that really holds the setting, and its line."""
+    line = _line_of(config, name)
     sibling = config.with_name("pelicanconf.py")
-    return sibling if sibling.exists() else config
+    if line or not sibling.exists():
+        return config, line
+    return sibling, _line_of(sibling, name)

@@ -100,14 +100,14 @@ class Context:
         return self.root / "templates"
 
 
-def read_config(config: Path) -> dict:
+def read_config(config: Path, **override) -> dict:
     """Pelican's settings; a mistake in the settings file is one line naming file and line.
 
     Why: pelicanconf.py is Python the coach may edit (a business detail, a setting); a typo there
     must not greet her with a traceback.
     """
     try:
-        return load_settings(config)
+        return load_settings(config, **override)
     except SyntaxError as error:
         raise CoachError(_config_error(config, error.lineno, error.msg)) from error
     except Exception as error:  # anything the settings file raises while it runs

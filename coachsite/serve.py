@@ -27,6 +27,7 @@ import click
 
 from coachsite.clitools import CoachError
 from coachsite.i18n import _
+from coachsite.clitools import read_config
 from coachsite.serve_builds import Builder, quick_build_arguments, warm_up
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,13 +230,12 @@ def serve(config: Path, output: Path, content: Path, host: str, port: int) -> No
     from tornado.httpserver import HTTPServer
     from tornado.ioloop import IOLoop, PeriodicCallback
 
-    warm_up(config, content)
+    settings = read_config(config, PATH=str(content))  # a broken settings file: one Dutch line
+    warm_up(settings)
     state = State(port=port, output=output)
     server = HTTPServer(make_app(state))
     server.add_sockets(sockets)
-    from coachsite.site import load_settings
-
-    quick = quick_build_arguments(load_settings(config, PATH=str(content)))
+    quick = quick_build_arguments(settings)
     builder = Builder(config, output, content, quick, lambda result: report(state, result))
     paths = watched_paths(config, content)
     seen = snapshot(paths)

@@ -21,7 +21,7 @@ from coachsite.i18n import _
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def warm_up(config: Path, content: Path) -> None:
+def warm_up(settings: dict) -> None:
     """Import and load, once, what every build needs; forked builds then start with it."""
     import datetime as dt
 
@@ -35,9 +35,7 @@ def warm_up(config: Path, content: Path) -> None:
     import coachsite.related  # noqa: F401
     import coachsite.search_index  # noqa: F401
     from coachsite.dates import nl_date
-    from coachsite.site import load_settings
 
-    settings = load_settings(config, PATH=str(content))
     for plugin in settings["PLUGINS"]:
         if "." in plugin:  # third-party plugins; our own are loaded (and registered) by each build
             __import__(plugin)

@@ -225,6 +225,7 @@ class RecordingTemplate:
 class CachingWriter(Writer):
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings=settings)
+        _template_keys.clear()  # templates may have changed since the last build in this process
         self.previous = Path(settings["RENDER_PREVIOUS_OUTPUT"])
         self.record_path = Path(settings["RENDER_RECORD"])
         self.signatures = Signatures(settings)

@@ -7,11 +7,10 @@ from pathlib import Path
 import click
 
 from coachsite import click_nl
-from coachsite.build import BuildError, build, check_settings
-from coachsite.checks import Problem, check_content
-from coachsite.clitools import CoachError, config_option
+from coachsite.build import BuildError, build, check
+from coachsite.checks import Problem
+from coachsite.clitools import CoachError, config_option, read_config
 from coachsite.i18n import _
-from coachsite.site import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 click_nl.install()
@@ -25,13 +24,9 @@ def show_warnings(warnings: list[Problem]) -> None:
 
 def check_all(config: Path, override: dict) -> tuple[list[Problem], list[Problem]]:
     """Errors and writing advice of every file in content/, in one pass."""
-    try:
-        settings = load_settings(config, **override)
-    except Exception as error:  # a broken settings file: Python's own message, without the traceback
-        raise CoachError(_("{path}: cannot read the settings ({error})").format(path=config, error=error)) from error
+    read_config(config, **override)  # a broken settings file: one Dutch line naming file and line
     warnings: list[Problem] = []
-    problems = check_content(Path(settings["PATH"]), settings, warnings) + check_settings(config, settings)
-    return problems, warnings
+    return check(config, warnings, **override), warnings
 
 
 def fail_on(problems: list[Problem], output: Path | None) -> None:
@@ -69,13 +64,12 @@ def main(config: Path, output: Path, content: Path | None, check_only: bool) -> 
         return
     try:
         result = build(config, output, run_checks=False, **override)
-    except BuildError as error:
-        for line in error.details:
+    except (BuildError, OSError) as error:  # OSError: e.g. a full disk or a read-only folder
+        for line in getattr(error, "details", []):
             click.echo(line, err=True)
         raise CoachError(_("Build failed: {error}. {output} is unchanged.").format(error=error, output=output)) from error
-    except OSError as error:  # e.g. a full disk or a read-only folder
-        raise CoachError(_("Build failed: {error}. {output} is unchanged.").format(error=error, output=output)) from error
-    articles = len(list((output / "zoeken").glob("*/d/*.json")))  # zoeken/<content hash>/d/<id>.json
+    search = result.settings.get("SEARCH_URL", "zoeken/").strip("/")
+    articles = len(list((output / search).glob("*/d/*.json")))  # <search>/<content hash>/d/<id>.json
     click.echo(_("Search index: {count} articles.").format(count=articles))
     click.echo(_("Site built into {output} in {seconds} s.").format(output=output, seconds=f"{result.seconds:.1f}".replace(".", ",")))
 

@@ -7,11 +7,10 @@ from pathlib import Path
 import click
 
 from coachsite import click_nl
-from coachsite.clitools import CoachError, DATE, config_option
+from coachsite.clitools import CoachError, DATE, config_option, read_config
 from coachsite.dates import today
 from coachsite.i18n import _
 from coachsite.new_post import NewPostError, new_post
-from coachsite.site import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 click_nl.install()
@@ -24,7 +23,7 @@ click_nl.install()
 @click.option("--date", "date", type=DATE, help=_("Date (default: today in Amsterdam)."))
 @config_option(_("Pelican settings file (it names the content folder and the themes)."))
 def main(title: str, category: str, author: str | None, date, config: Path) -> None:
-    settings = load_settings(config)
+    settings = read_config(config)
     try:
         path = new_post(Path(settings["PATH"]), settings, title, category, date or today(), author)
     except NewPostError as error:
