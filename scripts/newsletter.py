@@ -175,6 +175,9 @@ def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, t
 
     folder = archive.issue_folder(obj.root, date)
     testing = bool(test_to or test_copy)
+    if testing and (dry_run or limit is not None or subscribers or resend_uncertain):
+        # a test copy is real mail: never let --dry-run look like it makes it safe
+        raise click.UsageError(_("--test/--test-copy cannot be combined with --dry-run, --limit, --subscribers or --resend-uncertain"))
     progress, bar = _progress_bar()
     source = None
     try:

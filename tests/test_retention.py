@@ -64,3 +64,23 @@ def test_cli_forget_and_purge_reach_the_issue_folders(tmp_path):
     assert purged.exit_code == 0, purged.output
     assert "meer dan 30 dagen geleden zijn verstuurd, verwijderd: 1" in purged.output
     assert not (root / "2026-09-30" / "send-log.jsonl").exists() and (recent / "send-log.jsonl").exists()
+
+
+def test_purge_reads_a_hand_written_time_without_zone_as_amsterdam(tmp_path):
+    folder = _issue(tmp_path, "2026-09-30", sent_days_ago=None)
+    (folder / "sent.json").write_text(json.dumps({"finished_at": "2026-09-30T10:00:00"}), encoding="utf-8")
+    assert purge_send_logs(tmp_path, 30, NOW).logs == 1
+
+
+def test_forget_waits_for_no_send_and_says_so_in_dutch(tmp_path):
+    from coachsite.newsletter.sendlog import SendLock
+    from scripts.newsletter import cli
+
+    root = tmp_path / "newsletters"
+    folder = _issue(root, "2026-11-25", sent_days_ago=None)
+    with SendLock(folder):  # a send of this issue is running
+        result = CliRunner().invoke(
+            cli, ["--root", str(root), "subscribers", "--db", str(tmp_path / "a.sqlite3"), "forget", "anna@example.nl"]
+        )
+    assert result.exit_code == 1 and "Fout:" in result.output and "Traceback" not in result.output
+    assert "anna@example.nl" in (folder / "send-log.jsonl").read_text(encoding="utf-8")  # nothing half-done

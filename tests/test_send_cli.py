@@ -243,3 +243,10 @@ def test_the_coachs_guide_names_only_real_send_options():
     assert named <= real, named - real
     assert {"--test", "--test-copy", "--dry-run", "--resend-uncertain", "--subscribers", "--date"} <= named
     assert "**Onzeker**" in part and "Onzeker, niet opnieuw verstuurd" in part
+
+
+def test_a_test_copy_refuses_dry_run_and_list_options(env, issue_root):
+    for extra in (["--dry-run"], ["--limit", "3"], ["--subscribers", "x.csv"], ["--resend-uncertain"]):
+        result = run(issue_root, "send", "--date", DATE, "--test", "coach@example.nl", *extra, env=env)
+        assert result.exit_code == 2, extra
+        assert "--test/--test-copy gaat niet samen met --dry-run" in result.output

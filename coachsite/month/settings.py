@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from coachsite.newsletter.sendsettings import address_list
 from coachsite.clitools import CoachError
 from coachsite.i18n import _
 
@@ -51,7 +52,7 @@ def month_settings(settings: Mapping, environ: Mapping[str, str] | None = None) 
     test_days = _days("NEWSLETTER_TEST_DAYS_BEFORE", settings, environ, 2)
     reminder_days = _days("NEWSLETTER_REMINDER_DAYS_BEFORE", settings, environ, 7)
     return MonthSettings(
-        test_to=tuple(a.strip() for a in test_to.replace(";", ",").split(",") if a.strip()),
+        test_to=address_list(test_to),
         test_days_before=test_days,
         reminder_days_before=reminder_days,
         deploy_target=str(_value("DEPLOY_RSYNC_TARGET", settings, environ) or "").strip(),

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .archive import SENT_FILE
-from .sendlog import LOG_FILE
+from coachsite.dates import AMSTERDAM
+
+from .archive import SENT_FILE, write_atomically
+from .sendlog import LOG_FILE, SendLock
 
 DRY_RUN_DIR = "dry-run"
 
@@ -32,9 +32,10 @@ class LogsPurged:
 def _sent_at(folder: Path) -> dt.datetime | None:
     try:
         data = json.loads((folder / SENT_FILE).read_text(encoding="utf-8"))
-        return dt.datetime.fromisoformat(str(data["finished_at"]))
+        moment = dt.datetime.fromisoformat(str(data["finished_at"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=AMSTERDAM)  # a hand-edited time
 
 
 def issue_folders(root: Path):
@@ -49,7 +50,8 @@ def purge_send_logs(root: Path, days: int, now: dt.datetime) -> LogsPurged:
         if sent_at is None or now - sent_at < dt.timedelta(days=days):
             continue  # not sent yet (the log guards exactly-once) or still within the retention
         if (folder / LOG_FILE).exists():
-            (folder / LOG_FILE).unlink()
+            with SendLock(folder):  # never under a running send
+                (folder / LOG_FILE).unlink()
             result.logs += 1
         if (folder / DRY_RUN_DIR).is_dir():
             shutil.rmtree(folder / DRY_RUN_DIR)
@@ -58,34 +60,31 @@ def purge_send_logs(root: Path, days: int, now: dt.datetime) -> LogsPurged:
 
 
 def forget_in_send_logs(root: Path, email: str) -> int:
-    """Remove every line about ``email`` from every send log (atomically per log); returns the count."""
+    """Remove every line about ``email`` from every send log (atomically per log); returns the count.
+
+    Each log is read and rewritten under the issue's send lock: a running send appends to its open
+    log, and a line lost that way would mean a second copy on its next run."""
     key = email.strip().lower()
     removed = 0
     for folder in issue_folders(root):
         log = folder / LOG_FILE
-        if not log.exists():
-            continue
-        kept, dropped = [], 0
-        for line in log.read_text(encoding="utf-8").splitlines(keepends=True):
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                kept.append(line)  # a torn last line: the send log's own repair handles it
-                continue
-            if isinstance(entry, dict) and str(entry.get("email", "")).lower() == key:
-                dropped += 1
-            else:
-                kept.append(line)
-        if dropped:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".send-log-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.writelines(kept)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, log)
+        if log.exists():
+            with SendLock(folder):
+                lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+                kept = [line for line in lines if _email_of(line) != key]
+                dropped = len(lines) - len(kept)
+                if dropped:
+                    write_atomically(log, "".join(kept))
             removed += dropped
-        if (folder / DRY_RUN_DIR).is_dir():
-            for eml in (folder / DRY_RUN_DIR).glob("*.eml"):
-                if key in eml.read_text(encoding="utf-8", errors="replace").lower():
-                    eml.unlink()
+        for eml in (folder / DRY_RUN_DIR).glob("*.eml"):
+            if key in eml.read_text(encoding="utf-8", errors="replace").lower():
+                eml.unlink()
     return removed
+
+
+def _email_of(line: str) -> str | None:
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None  # a torn last line: the send log's own repair handles it
+    return str(entry.get("email", "")).lower() if isinstance(entry, dict) else None

@@ -43,6 +43,11 @@ class SendSettings:
     test_to: tuple[str, ...] = ()  # NEWSLETTER_TEST_TO: where `send --test-copy` goes
 
 
+def address_list(text: str) -> tuple[str, ...]:
+    """A setting with several addresses ("a@x.nl, b@y.nl" or with semicolons, as Outlook writes them)."""
+    return tuple(a.strip() for a in str(text or "").replace(";", ",").split(",") if a.strip())
+
+
 def effective(settings: Mapping, environ: Mapping[str, str]) -> dict[str, str]:
     """The newsletter settings, each replaced by an environment variable of the same name if set."""
     for name in ENV_ONLY:
@@ -94,7 +99,7 @@ def send_settings(settings: Mapping, environ: Mapping[str, str] | None = None) -
         unsubscribe_action=values["NEWSLETTER_UNSUBSCRIBE_ACTION"],
         unsubscribe_mailto=values["NEWSLETTER_UNSUBSCRIBE_MAILTO"],
         secret=secret,
-        test_to=tuple(a.strip() for a in values["NEWSLETTER_TEST_TO"].split(",") if a.strip()),
+        test_to=address_list(values["NEWSLETTER_TEST_TO"]),
     )
 
 

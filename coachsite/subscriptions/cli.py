@@ -6,6 +6,7 @@ NEWSLETTER_DB from the settings (or the environment), or ``--db``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 import time
@@ -17,6 +18,7 @@ from coachsite.clitools import CoachError, CoachGroup, number_range
 from coachsite.dates import AMSTERDAM
 from coachsite.i18n import _, ngettext
 from coachsite.newsletter.retention import forget_in_send_logs, purge_send_logs
+from coachsite.newsletter.sendlog import SendLogError
 
 from . import coach
 from .config import ConfigError, value
@@ -61,7 +63,17 @@ class _Db:
             raise CoachError(str(error)) from error
 
 
-@click.group(cls=CoachGroup, help=_("The subscriber list in the database: list, stats, add, remove, import, export, forget, purge."))
+class _StoreGroup(CoachGroup):
+    """A database that is busy or unreadable is one Dutch line, whichever command met it."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except StoreError as error:
+            raise CoachError(str(error)) from error
+
+
+@click.group(cls=_StoreGroup, help=_("The subscriber list in the database: list, stats, add, remove, import, export, forget, purge."))
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), metavar=_("FILE"),
               help=_("Subscriber database (default: NEWSLETTER_DB)."))
 @click.pass_context
@@ -140,11 +152,24 @@ def remove(db: _Db, email: str):
     click.echo((_("{email} unsubscribed") if changed else _("{email} was already unsubscribed")).format(email=email))
 
 
+@contextlib.contextmanager
+def _issue_files():
+    """The send logs live in newsletters/: a lock or a file problem there is one Dutch line."""
+    try:
+        yield
+    except SendLogError as error:
+        raise CoachError(str(error)) from error
+    except OSError as error:
+        raise CoachError(_("{path}: cannot change this file ({problem})").format(
+            path=error.filename or "newsletters/", problem=error.strerror or error)) from error
+
+
 @subscribers.command(help=_("Erase a person completely (their right under the GDPR): the row and queued emails."))
 @click.argument("email", metavar=_("ADDRESS"))
 @click.pass_obj
 def forget(db: _Db, email: str):
-    in_logs = forget_in_send_logs(db.issues_root, email) if db.issues_root else 0
+    with _issue_files():
+        in_logs = forget_in_send_logs(db.issues_root, email) if db.issues_root else 0
     if not coach.forget(db.store(), email) and not in_logs:
         raise CoachError(_("{email} is not in the database").format(email=email))
     click.echo(_("{email} erased").format(email=email))
@@ -164,7 +189,8 @@ def purge(db: _Db, days: int | None):
     click.echo(_("Unconfirmed sign-ups deleted: {count}").format(count=result.unconfirmed))
     click.echo(_("Old emails removed from the outbox: {count}").format(count=result.mails))
     if db.issues_root:
-        logs = purge_send_logs(db.issues_root, days, dt.datetime.now(tz=AMSTERDAM))
+        with _issue_files():
+            logs = purge_send_logs(db.issues_root, days, dt.datetime.now(tz=AMSTERDAM))
         click.echo(_("Send logs of issues sent more than {days} days ago, deleted: {count}").format(days=days, count=logs.logs))
 
 

@@ -150,7 +150,10 @@ class Store:
     def write(self) -> Iterator[sqlite3.Connection]:
         """One short write transaction, taken with the write lock up front (no upgrade deadlocks)."""
         conn = self.conn()
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:  # busy past busy_timeout: another writer holds it
+            raise StoreError(_("{path} is busy ({problem}); try again in a moment").format(path=self.path, problem=error)) from error
         try:
             yield conn
         except BaseException:
