@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from coachsite.build import BuildError, build
 from coachsite.i18n import _
-from coachsite.site import load_settings
+from coachsite.clitools import CoachError, read_config
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PUBLISH_CONFIG = ROOT / "publishconf.py"
@@ -62,7 +62,11 @@ def production_problems(settings: dict) -> list[str]:
 
 def production_build(output: Path, config: Path = PUBLISH_CONFIG, **override):
     """Check and build the production site into ``output``; a failure leaves ``output`` as it was."""
-    problems = production_problems(load_settings(config, **override))
+    try:
+        settings = read_config(config, **override)
+    except CoachError as error:  # a broken settings file: the coach is told, as for any failed step
+        raise DeployError(error.format_message()) from error
+    problems = production_problems(settings)
     if problems:
         raise DeployError(_("the production build was refused: {problems}").format(problems="; ".join(problems)))
     try:

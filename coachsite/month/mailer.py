@@ -1,16 +1,10 @@
-"""Adapters between the month and the sending code: the ONE module to switch when those change.
-
-Why: the sending work (issue #12: ``send_test_copy``, recipient sources, ``Summary.uncertain``)
-and the subscription service (issue #11: ``DatabaseRecipients``) are being built in parallel. The
-month only calls the four functions below; when those land, change this module and nothing else:
+"""What the month needs from the sending code, in one place.
 
 - :func:`list_source`: ``NEWSLETTER_SUBSCRIBERS`` (a CSV path) -> what ``send_issue`` takes;
   the subscriber database (``NEWSLETTER_DB``) when the setting is empty.
-- :func:`send_to_list`: today's ``send_issue(folder, csv_path, config)``; ``uncertain`` is read
-  from the summary when it has it.
-- :func:`send_test_copy`: ``coachsite.newsletter.send.send_test_copy`` when it exists (it does on
-  main since the sending work was merged), else our stand-in: the real personal message with
-  "[TEST] " before the subject, to the coach only, never in the send log.
+- :func:`send_to_list`: ``send_issue`` with the summary the coach's report needs.
+- :func:`send_test_copy`: the sending code's test copy ("[TEST] " subject, never in the send log);
+  any address it did not reach is an error for the month.
 - :func:`send_plain`: a short text email (reminders, reports) over the same SMTP settings.
 """
 
@@ -25,12 +19,9 @@ from pathlib import Path
 
 from coachsite.dates import AMSTERDAM
 from coachsite.i18n import _
-from coachsite.newsletter import archive
-from coachsite.newsletter.message import to_bytes
-from coachsite.newsletter.send import Mailer, SendError, SendSettings, SmtpSettings, newsletter_for, send_issue
-from coachsite.newsletter.subscribers import FATAL, Subscriber
-
-TEST_PREFIX = "[TEST] "
+from coachsite.newsletter.send import Mailer, SendError, SendSettings, SmtpSettings, send_issue
+from coachsite.newsletter.send import send_test_copy as library_test_copy
+from coachsite.newsletter.subscribers import FATAL
 
 
 @dataclass
@@ -74,35 +65,12 @@ def send_to_list(folder: Path, subscribers: str, config: SendSettings, *, now: d
 
 
 def send_test_copy(folder: Path, addresses: tuple[str, ...], config: SendSettings, *, now: dt.datetime, mailer: Mailer | None = None) -> int:
-    """The real personal message, subject "[TEST] …", to ``addresses`` only; returns how many.
-
-    Uses the sending code's own ``send_test_copy`` (issue #12) when it exists, else our stand-in.
-    """
-    try:
-        from coachsite.newsletter.send import send_test_copy as library_test_copy
-    except ImportError:
-        return _own_test_copy(folder, addresses, config, now=now, mailer=mailer)
+    """The real personal message, subject "[TEST] …", to ``addresses`` only; returns how many."""
     summary = library_test_copy(folder, list(addresses), config, mailer=mailer, now=lambda: now)
     problems = [f"{f.email}: {f.error}" for f in summary.failed] + [str(u) for u in summary.uncertain]
     if problems:
         raise SendError(_("the test copy did not arrive: {problems}").format(problems="; ".join(problems)))
     return summary.sent
-
-
-def _own_test_copy(folder: Path, addresses: tuple[str, ...], config: SendSettings, *, now: dt.datetime, mailer: Mailer | None) -> int:
-    issue = archive.load_issue(Path(folder))
-    newsletter = newsletter_for(issue, config)
-    mailer = mailer or Mailer(config.smtp)
-    try:
-        for line, entry in enumerate(addresses, start=1):
-            name, address = parseaddr(entry)
-            msg = newsletter.message(Subscriber(line=line, email=address, name=name), now)
-            del msg["Subject"]
-            msg["Subject"] = TEST_PREFIX + newsletter.subject
-            mailer.send(newsletter.sender.addr_spec, address, to_bytes(msg))
-    finally:
-        mailer.close()
-    return len(addresses)
 
 
 def send_plain(smtp: SmtpSettings, sender: str, to: tuple[str, ...], subject: str, body: str, *, now: dt.datetime) -> None:

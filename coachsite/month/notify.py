@@ -43,8 +43,8 @@ def test_sent(issue_date: dt.date, subject: str, titles: list[str], addresses: t
             f"(onderwerp begint met [TEST]).\n\nOnderwerp: {subject}\nArtikelen:\n{posts}\n"
             f"Op {_day(issue_date)} zet het programma de site online, controleert het de webversie en "
             "verstuurt het de nieuwsbrief naar alle abonnees.\n\n"
-            f"Klopt er iets niet? Houd hem tegen met:\n  python scripts/newsletter.py hold --date {date}\n"
-            f"en laat hem weer gaan met:\n  python scripts/newsletter.py release --date {date}\n"
+            f"Klopt er iets niet? Houd hem tegen met:\n  .venv/bin/python scripts/newsletter.py hold --date {date}\n"
+            f"en laat hem weer gaan met:\n  .venv/bin/python scripts/newsletter.py release --date {date}\n"
         ),
     )
 
@@ -57,7 +57,7 @@ def failed(issue_date: dt.date, step: str, message: str) -> Note:
             f"iets mis, bij de stap '{step}':\n\n  {message}\n\nDaarom is er niets (meer) naar de abonnees "
             "gegaan. Wat al verstuurd was, staat in het verzendlog: niemand krijgt de nieuwsbrief twee keer. "
             "Los het probleem op; de volgende automatische ronde gaat verder waar deze stopte.\n\nDe stand van zaken: "
-            f"python scripts/newsletter.py status --today {issue_date.isoformat()}\n"
+            f".venv/bin/python scripts/newsletter.py status --today {issue_date.isoformat()}\n"
         ),
     )
 
