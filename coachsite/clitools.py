@@ -70,6 +70,14 @@ class CoachGroup(click.Group):
         super().add_command(cmd, name)
 
 
+class CoachCommand(click.Command):
+    """A single command whose usage line is Dutch too ("Gebruik: build.py [OPTIES]")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        localize_usage(self)
+
+
 def localize_usage(cmd: click.Command) -> None:
     """Replace Click's English defaults "[OPTIONS]" and "COMMAND [ARGS]..." (left alone if customised)."""
     if cmd.options_metavar == "[OPTIONS]":

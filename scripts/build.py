@@ -9,7 +9,7 @@ import click
 from coachsite import click_nl
 from coachsite.build import BuildError, build, check
 from coachsite.checks import Problem
-from coachsite.clitools import CoachError, config_option, read_config
+from coachsite.clitools import CoachCommand, CoachError, config_option, read_config
 from coachsite.i18n import _
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ def fail_on(problems: list[Problem], output: Path | None) -> None:
     raise CoachError(found + " " + _("The site was not rebuilt; {output} is unchanged.").format(output=output))
 
 
-@click.command(help=_("Check every post, then build the site into a temporary folder and swap it into place."))
+@click.command(cls=CoachCommand, help=_("Check every post, then build the site into a temporary folder and swap it into place."))
 @config_option(_("Pelican settings file (publishconf.py for production)."))
 @click.option(
     "--output",

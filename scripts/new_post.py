@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from coachsite import click_nl
-from coachsite.clitools import CoachError, DATE, config_option, read_config
+from coachsite.clitools import CoachCommand, CoachError, DATE, config_option, read_config
 from coachsite.dates import today
 from coachsite.i18n import _
 from coachsite.new_post import NewPostError, new_post
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 click_nl.install()
 
 
-@click.command(help=_("Create content/<theme>/<slug>.md as a draft to start writing in."))
+@click.command(cls=CoachCommand, help=_("Create content/<theme>/<slug>.md as a draft to start writing in."))
 @click.option("--title", required=True, help=_("Title of the post (Dutch, as readers will see it)."))
 @click.option("--category", required=True, help=_("One of the four themes, e.g. 'Klantbeleving'."))
 @click.option("--author", help=_("Author name (default: AUTHOR from pelicanconf.py)."))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from coachsite.clitools import CoachError, config_option
+from coachsite.clitools import CoachCommand, CoachError, config_option, number_range
 from coachsite.i18n import _
 from coachsite.newsletter.send import SendError, effective, smtp_settings
 from coachsite.newsletter.tokens import TokenError, secret_from_env
@@ -44,13 +44,13 @@ def make_service(config: Path, environ=None, poll: float = 5.0) -> Service:
     return Service(service, secret, mail, settings.get("SITENAME", ""), poll=poll)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep 127.0.0.1 behind a proxy).")
-@click.option("--port", type=int, default=8001, show_default=True, help="Port to listen on.")
-@config_option("Settings file (NEWSLETTER_SERVICE_URL, NEWSLETTER_DB, SMTP settings).")
-@click.option("--poll", type=float, default=5.0, show_default=True, help="Seconds between outbox checks when idle.")
+@click.command(cls=CoachCommand, context_settings={"help_option_names": ["-h", "--help"]},
+               help=_("Run the subscriber service (sign-up, confirmation, unsubscribe) in the foreground."))
+@click.option("--host", default="127.0.0.1", show_default=True, help=_("Address to listen on (keep 127.0.0.1 behind a proxy)."))
+@click.option("--port", type=number_range(int, min=0, max=65535), default=8001, show_default=True, metavar=_("NUMBER"), help=_("Port to listen on."))
+@config_option(_("Settings file (NEWSLETTER_SERVICE_URL, NEWSLETTER_DB, SMTP settings)."))
+@click.option("--poll", type=number_range(float, min=0.1), default=5.0, metavar=_("SECONDS"), show_default=True, help=_("Seconds between outbox checks when idle."))
 def main(host: str, port: int, config: Path, poll: float) -> None:
-    """Run the subscriber service (sign-up, confirmation, unsubscribe) in the foreground."""
     import uvicorn
 
     service = make_service(config, poll=poll)
@@ -62,4 +62,7 @@ def main(host: str, port: int, config: Path, poll: float) -> None:
 
 
 if __name__ == "__main__":
+    from coachsite import click_nl
+
+    click_nl.install()
     main()
