@@ -16,6 +16,7 @@ the newsletter, skips all of this). The page reads ``SEARCH_INDEX`` (folder, sha
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from pathlib import Path
@@ -23,14 +24,16 @@ from pathlib import Path
 from pelican import signals
 
 from coachsite.dates import nl_date
-from coachsite.search import load_groups
+from coachsite.i18n import _
+from coachsite.newsletter.archive import write_atomically
+from coachsite.search import MAX_WORD, load_groups
 from coachsite.search_files import write_index
 from coachsite.search_index import Document, sections_of
 
 log = logging.getLogger(__name__)
 _failed: dict[str, str] = {}  # output folder -> the error, raised when Pelican has finished
 # What the search page gets when indexing failed (the build fails at the end anyway).
-NO_INDEX = {"url": "", "shards": {"p": 1, "w": 1, "c": 1}, "articles": 0, "max_word": 40}
+NO_INDEX = {"url": "", "shards": {"p": 1, "w": 1, "c": 1}, "articles": 0, "max_word": MAX_WORD}
 LAST_INDEX = "search-index-last.json"  # in CACHE_PATH: the descriptor of the last index written
 
 
@@ -71,13 +74,13 @@ def start(generator):
     output = generator.settings["OUTPUT_PATH"]
     try:
         result = index_articles(list(generator.articles), groups, Path(output), cache and Path(cache))
-        if last:
-            last.parent.mkdir(parents=True, exist_ok=True)
-            last.write_text(json.dumps(result), encoding="utf-8")
     except Exception as error:  # noqa: BLE001 - reported as one line when Pelican has finished
         _failed[output] = f"{type(error).__name__}: {error}"
         generator.context["SEARCH_INDEX"] = NO_INDEX
         return
+    if last:  # only a hint for make serve's next quick build: never a reason to fail this one
+        with contextlib.suppress(OSError):
+            write_atomically(last, json.dumps(result))
     generator.context["SEARCH_INDEX"] = result
     log.info("Search index: %(articles)d articles, %(stems)d stems, %(words)d words, %(files)d files.", result)
 
@@ -87,7 +90,7 @@ def finish(pelican):
     state between builds of one process and would be left half-way by an error raised earlier)."""
     error = _failed.pop(pelican.settings["OUTPUT_PATH"], None)
     if error:
-        raise RuntimeError(f"search index failed: {error}")
+        raise RuntimeError(_("the search index could not be made: {error}").format(error=error))
 
 
 def register():

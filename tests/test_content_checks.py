@@ -170,7 +170,7 @@ def test_failing_search_index_fails_the_build_and_keeps_output(tmp_path, good_ou
 
     # The index is computed in this process, so the build sees the patched function.
     monkeypatch.setattr(sys.modules["search_index"], "index_articles", broken)
-    with pytest.raises(BuildError, match="search index failed: OSError: disk full"):
+    with pytest.raises(BuildError, match="de zoekindex kon niet worden gemaakt: OSError: disk full"):
         build(CONFIG, output)
     assert tree_digest(output) == before
 

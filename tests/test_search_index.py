@@ -261,7 +261,7 @@ def test_a_failed_index_fails_the_build_and_leaves_the_next_build_whole(indexed_
         raise OSError("disk full")
 
     monkeypatch.setattr(sys.modules["search_index"], "index_articles", broken)
-    with pytest.raises(RuntimeError, match="search index failed: OSError: disk full"):
+    with pytest.raises(RuntimeError, match="de zoekindex kon niet worden gemaakt: OSError: disk full"):
         build_site(ROOT / "pelicanconf.py", tmp_path / "first")
     monkeypatch.undo()
     build_site(ROOT / "pelicanconf.py", tmp_path / "second")
