@@ -101,6 +101,42 @@ def load_synonyms(path: Path | str) -> list[TermGroup]:
     return groups
 
 
+# Words in nearly every post: in a group they would make it match everything (issue #18).
+TOO_COMMON = frozenset({"telefoon", "klantcontact", "klant", "klanten", "medewerker", "medewerkers", "team", "kantoor", "service"})
+
+
+def meaning_problems(paths: list[Path]) -> list[SynonymError]:
+    """What parses but breaks the search: one stem an equivalent in two groups (a query word would
+    pull in two meanings), or a word that is in nearly every post (the group matches everything)."""
+    from coachsite.search_index import Stems
+
+    stem = Stems()
+    seen: dict[tuple[str, ...], str] = {}
+    problems = []
+    for path in paths:
+        if not Path(path).is_file():
+            continue
+        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            try:
+                group = parse_group(line, Path(path), number)
+            except SynonymError:
+                continue  # reported by load_synonyms
+            for term in group.phrases():
+                if term in TOO_COMMON:
+                    problems.append(SynonymError(Path(path), number, _(
+                        "'{term}' is in nearly every post: a group with it would match everything").format(term=term)))
+            for term in group.equivalent:
+                key = tuple(stem(word) for word in term.split())
+                where = seen.setdefault(key, f"{Path(path).name}:{number}")
+                if where != f"{Path(path).name}:{number}":
+                    problems.append(SynonymError(Path(path), number, _(
+                        "'{term}' is already an equivalent in {where}: one word, one meaning").format(term=term, where=where)))
+    return problems
+
+
 def term_files(settings: dict) -> list[Path]:
     """The group files the search uses: the coach's synonyms, then the thesaurus (both optional)."""
     return [Path(settings[key]) for key in ("SEARCH_SYNONYMS_FILE", "SEARCH_THESAURUS_FILE") if settings.get(key)]

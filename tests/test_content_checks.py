@@ -262,3 +262,14 @@ def test_a_post_without_numbered_tips_is_another_format_not_a_warning(tmp_path, 
     warnings = []
     assert check_content(content, {**settings, "PATH": str(content)}, warnings) == []
     assert warnings == []
+
+
+def test_a_synonym_group_that_breaks_the_search_is_refused(tmp_path, settings):
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("klantvriendelijk, vriendelijk, telefoon\nremote werken, afstandswerk\nvriendelijk, hartelijk\n", encoding="utf-8")
+    local = {**settings, "SEARCH_SYNONYMS_FILE": str(synonyms), "SEARCH_THESAURUS_FILE": ""}
+    found = [(p.line, p.message) for p in check_content(Path(settings["PATH"]), local)]
+    assert found == [
+        (1, "'telefoon' staat in bijna elk bericht: een groep met dit woord vindt alles"),
+        (3, "'vriendelijk' staat al als gelijke term in synonyms.txt:1: één woord, één betekenis"),
+    ]

@@ -14,15 +14,13 @@ from pathlib import Path
 import pytest
 import snowballstemmer
 
-from coachsite.search import WORD_RE, fold, load_synonyms
+from coachsite.search import TOO_COMMON, WORD_RE, fold, load_synonyms
 
 ROOT = Path(__file__).resolve().parent.parent
 THESAURUS = ROOT / "thesaurus.txt"
 SYNONYMS = ROOT / "synonyms.txt"
 QUERIES = ROOT / "tests" / "data" / "search_queries.tsv"
 CLASSES = {"concept", "question", "typo", "compound", "short", "offtopic"}
-# Words in nearly every post (issue #18): in a group they would make it match everything.
-TOO_COMMON = {"telefoon", "klantcontact", "klant", "klanten", "medewerker", "medewerkers", "team", "kantoor", "service"}
 STEM = snowballstemmer.stemmer("dutch")
 
 

@@ -21,7 +21,7 @@ from pelican.utils import slugify
 
 from coachsite.i18n import _
 from coachsite.new_post import PLACEHOLDER_LINES, PLACEHOLDER_SUMMARY
-from coachsite.search import SynonymError, load_synonyms, term_files
+from coachsite.search import SynonymError, load_synonyms, meaning_problems, term_files
 
 MAX_FILE_BYTES = 1_000_000
 MAX_SUMMARY_CHARS = 200
@@ -249,6 +249,8 @@ def check_content(root: Path, settings: dict, warnings: list[Problem] | None = N
             load_synonyms(terms_file)
         except SynonymError as error:
             problems.append(Problem(_shown(Path(error.path)), error.line, error.message))
+    for error in meaning_problems(term_files(settings)):
+        problems.append(Problem(_shown(Path(error.path)), error.line, error.message))
     page_dirs = [root / p for p in settings.get("PAGE_PATHS", ["pages"])]
     sources = []
     for path in sorted(root.rglob("*.md")):
