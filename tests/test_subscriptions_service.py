@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import concurrent.futures
+import http.client
 import sqlite3
+from pathlib import Path
+from urllib.parse import urlencode
 from urllib.parse import urlsplit
 
 import pytest
@@ -237,3 +240,41 @@ def test_at_most_three_confirmation_emails_per_address_per_day(service):
     assert replies == [303] * 5  # the same answer every time
     with sqlite3.connect(service.db) as conn:
         assert conn.execute("SELECT count(*) FROM outbox WHERE recipient = 'vaak@example.nl'").fetchone()[0] == 3
+
+
+def unread_bytes(server_port: int, client_port: int) -> int | None:
+    """Bytes the service has not read yet from the connection of ``client_port`` (Linux
+    /proc/net/tcp), or None while the kernel shows no such connection."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, queues = fields[1], fields[2], fields[4]
+        if int(local.split(":")[1], 16) == server_port and int(remote.split(":")[1], 16) == client_port:
+            return int(queues.split(":")[1], 16)
+    return None
+
+
+def test_a_long_write_elsewhere_holds_up_only_the_signup_not_the_service(service):
+    """A ``subscribers import`` in another process holds the write lock: the sign-up waits for it
+    in a worker thread while /gezond and the pages still answer; released, the sign-up completes."""
+    holder = sqlite3.connect(service.db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the other process's long write transaction
+    conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=60)
+    try:
+        conn.request("POST", "/aanmelden", body=urlencode({"email": "wacht-even@example.nl"}),
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        client_port = conn.sock.getsockname()[1]
+        wait_for(lambda: unread_bytes(service.port, client_port) == 0)  # the service has the whole request
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            signup = pool.submit(lambda: conn.getresponse().status)
+            assert request(service.url, "GET", "/gezond")[:1] == (200,)
+            assert request(service.url, "GET", "/aanmelden")[:1] == (200,)
+            assert not signup.done()  # answered while the sign-up still waits for the lock
+            assert db_status(service, "wacht-even@example.nl") is None
+            holder.execute("COMMIT")
+            assert signup.result(timeout=60) == 303
+        assert db_status(service, "wacht-even@example.nl") == "wachtend"
+    finally:
+        conn.close()
+        if holder.in_transaction:
+            holder.execute("ROLLBACK")
+        holder.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
 from collections.abc import Callable
 
@@ -47,14 +48,16 @@ class AddressLimiter:
     def __init__(self, per_day: int, clock: Callable[[], float] = time.time):
         self.per_day, self.clock = per_day, clock
         self._day, self._counts = -1, {}
+        self._lock = threading.Lock()  # called from the sign-up's transaction, in a pool thread
 
     def allow(self, email: str) -> bool:
         """Count one confirmation email for ``email`` today; False once today's quota is used."""
-        day = int(self.clock() // 86400)
-        if day != self._day:
-            self._day, self._counts = day, {}
         key = _digest(email.lower())
-        if self._counts.get(key, 0) >= self.per_day:
-            return False
-        self._counts[key] = self._counts.get(key, 0) + 1
-        return True
+        with self._lock:
+            day = int(self.clock() // 86400)
+            if day != self._day:
+                self._day, self._counts = day, {}
+            if self._counts.get(key, 0) >= self.per_day:
+                return False
+            self._counts[key] = self._counts.get(key, 0) + 1
+            return True

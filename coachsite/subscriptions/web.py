@@ -2,9 +2,10 @@
 
 Every reader-facing reply is an HTML page in the site's style (the site's own ``site.css`` is
 served from ``theme/``). GET never changes anything: confirmation and unsubscribe links show a
-page with one button, and only its POST acts (mail scanners open every link). The database is
-used directly from the event loop: each call is one short transaction on the loop's own
-connection, which is faster than a thread hop and keeps writes in one queue.
+page with one button, and only its POST acts (mail scanners open every link). Every store call
+runs in Starlette's thread pool (:func:`run_in_threadpool`), never on the event loop: a write
+that waits for the lock (a long ``subscribers import`` in another process, up to the busy
+timeout) then holds up only its own request, not every page and ``/gezond``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -70,7 +72,7 @@ class Service:
     # --- endpoints -----------------------------------------------------------------------
 
     async def health(self, request: Request) -> Response:
-        ok = self.store.healthy()
+        ok = await run_in_threadpool(self.store.healthy)
         return PlainTextResponse("ok" if ok else "database niet bereikbaar", status_code=200 if ok else 503)
 
     async def stylesheet(self, request: Request) -> Response:
@@ -94,7 +96,8 @@ class Service:
             return self.refused(error)
         source = clean_source(form.get("page", "") or request.headers.get("referer", ""), self.sources)
         consent = f"{self.config.consent_text} ({self.config.privacy_url})"
-        queued = actions.signup(self.store, email, name, consent, source, time.time(), lambda: self.mail_quota.allow(email))
+        queued = await run_in_threadpool(actions.signup, self.store, email, name, consent, source, time.time(),
+                                         lambda: self.mail_quota.allow(email))
         if queued and self.worker:
             self.worker.wake()
         return RedirectResponse("/controleer-je-mail", status_code=303)
@@ -135,7 +138,7 @@ class Service:
             return self.refused(error)
         except ConfirmTokenError as error:
             return self._token_problem(error)
-        outcome = actions.confirm(self.store, email, issued, time.time())
+        outcome = await run_in_threadpool(actions.confirm, self.store, email, issued, time.time())
         if outcome is actions.Confirmed.STALE:
             return self.page("bericht.html", 410, title="Deze link werkt niet meer", paragraphs=[
                 "Je hebt je na deze mail afgemeld, of je gegevens zijn verwijderd. Wil je de tips toch ontvangen? Meld je dan opnieuw aan."], signup=True)
@@ -179,7 +182,7 @@ class Service:
             email = self._unsubscribe_token(form.get("token") or request.query_params.get("token", ""))
         except TokenError:
             return PlainTextResponse("Onbekende afmeldlink", status_code=400) if one_click else self._bad_unsubscribe()
-        actions.unsubscribe(self.store, email, time.time())
+        await run_in_threadpool(actions.unsubscribe, self.store, email, time.time())
         if one_click:
             return PlainTextResponse("Je bent afgemeld.", headers={"Cache-Control": "no-store"})
         return RedirectResponse("/afgemeld", status_code=303)
@@ -213,7 +216,7 @@ def create_app(service: Service) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        s.store.conn()  # create and migrate before the first request
+        await run_in_threadpool(s.store.conn)  # create and migrate before the first request
         if s.worker:
             s.worker.start()
         try:
