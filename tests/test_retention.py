@@ -27,6 +27,14 @@ def _issue(root, date: str, sent_days_ago: int | None, emails=("anna@example.nl"
     return folder
 
 
+def _database(path):
+    """An existing (empty) subscriber database: forget and purge refuse a path without one."""
+    from coachsite.subscriptions.store import Store
+
+    Store(path).conn()
+    return path
+
+
 def test_purge_deletes_logs_of_issues_sent_longer_ago_than_the_retention(tmp_path):
     old = _issue(tmp_path, "2026-09-30", sent_days_ago=56)
     recent = _issue(tmp_path, "2026-10-28", sent_days_ago=28)
@@ -54,7 +62,7 @@ def test_cli_forget_and_purge_reach_the_issue_folders(tmp_path):
     root = tmp_path / "newsletters"
     _issue(root, "2026-09-30", sent_days_ago=400)
     recent = _issue(root, "2026-10-28", sent_days_ago=2)
-    db = ["--db", str(tmp_path / "abonnees.sqlite3")]
+    db = ["--db", str(_database(tmp_path / "abonnees.sqlite3"))]
     runner = CliRunner()
     forgot = runner.invoke(cli, ["--root", str(root), "subscribers", *db, "forget", "piet@example.nl"])
     assert forgot.exit_code == 0, forgot.output
@@ -80,7 +88,7 @@ def test_forget_waits_for_no_send_and_says_so_in_dutch(tmp_path):
     folder = _issue(root, "2026-11-25", sent_days_ago=None)
     with SendLock(folder):  # a send of this issue is running
         result = CliRunner().invoke(
-            cli, ["--root", str(root), "subscribers", "--db", str(tmp_path / "a.sqlite3"), "forget", "anna@example.nl"]
+            cli, ["--root", str(root), "subscribers", "--db", str(_database(tmp_path / "a.sqlite3")), "forget", "anna@example.nl"]
         )
     assert result.exit_code == 1 and "Fout:" in result.output and "Traceback" not in result.output
     assert "anna@example.nl" in (folder / "send-log.jsonl").read_text(encoding="utf-8")  # nothing half-done

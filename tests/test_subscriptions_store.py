@@ -261,3 +261,26 @@ def test_purge_with_a_bad_retention_setting_is_one_dutch_line(store, monkeypatch
     result = CliRunner().invoke(subscribers, ["--db", str(store.path), "purge"])
     assert result.exit_code == 1
     assert result.output == "Fout: SUBSCRIBER_RETENTION_DAYS is 'dertig'; gebruik een heel getal\n"
+
+
+@pytest.mark.parametrize("command", [["remove", "anna@example.nl"], ["forget", "anna@example.nl"], ["export"], ["purge"]])
+def test_commands_on_existing_data_refuse_a_missing_database_and_create_nothing(tmp_path, command):
+    from coachsite.subscriptions.cli import subscribers
+
+    missing = tmp_path / "elders" / "abonees.sqlite3"  # a typo of the real path
+    result = CliRunner().invoke(subscribers, ["--db", str(missing), *command])
+    assert result.exit_code == 1
+    assert result.output == (f"Fout: {missing}: hier staat geen abonneedatabase; controleer --db of NEWSLETTER_DB "
+                             "(alleen add en import maken er een aan)\n")
+    assert not missing.parent.exists()
+
+
+def test_add_and_import_create_the_database(tmp_path):
+    from coachsite.subscriptions.cli import subscribers
+
+    first, second = tmp_path / "nieuw" / "a.sqlite3", tmp_path / "nieuw" / "b.sqlite3"
+    assert CliRunner().invoke(subscribers, ["--db", str(first), "add", "anna@example.nl", "--note", "beurs"]).exit_code == 0
+    csv_file = tmp_path / "lijst.csv"
+    csv_file.write_text("email,name,status\nbo@example.nl,Bo,actief\n", encoding="utf-8")
+    assert CliRunner().invoke(subscribers, ["--db", str(second), "import", str(csv_file)]).exit_code == 0
+    assert Store(first).find("anna@example.nl").status == "actief" and Store(second).find("bo@example.nl").status == "actief"

@@ -46,6 +46,14 @@ class _Db:
         """The store if its file exists: commands that only read never create an empty database."""
         return self.store() if self.where().is_file() else None
 
+    def required(self) -> Store:
+        """The store of a command that works on existing data: a mistyped path is refused, never
+        created empty (only ``add``, ``import`` and the service create the database)."""
+        if not self.where().is_file():
+            raise CoachError(_("{path}: there is no subscriber database here; check --db or NEWSLETTER_DB "
+                               "(only add and import create one)").format(path=self.where()))
+        return self.store()
+
     def store(self) -> Store:
         if self._store is None:
             try:
@@ -146,7 +154,7 @@ def add(db: _Db, email: str, name: str, note: str):
 @click.pass_obj
 def remove(db: _Db, email: str):
     try:
-        changed = coach.remove(db.store(), email, time.time())
+        changed = coach.remove(db.required(), email, time.time())
     except coach.CoachActionError as error:
         raise CoachError(_("{email} is not in the database").format(email=error.email)) from error
     click.echo((_("{email} unsubscribed") if changed else _("{email} was already unsubscribed")).format(email=email))
@@ -168,9 +176,10 @@ def _issue_files():
 @click.argument("email", metavar=_("ADDRESS"))
 @click.pass_obj
 def forget(db: _Db, email: str):
+    store = db.required()  # before the send logs: a mistyped --db changes nothing anywhere
     with _issue_files():
         in_logs = forget_in_send_logs(db.issues_root, email) if db.issues_root else 0
-    if not coach.forget(db.store(), email) and not in_logs:
+    if not coach.forget(store, email) and not in_logs:
         raise CoachError(_("{email} is not in the database").format(email=email))
     click.echo(_("{email} erased").format(email=email))
     if in_logs:
@@ -184,7 +193,7 @@ def forget(db: _Db, email: str):
 @click.pass_obj
 def purge(db: _Db, days: int | None):
     days = db.retention() if days is None else days
-    result = coach.purge(db.store(), days, time.time())
+    result = coach.purge(db.required(), days, time.time())
     click.echo(_("Unsubscribed more than {days} days ago, erased: {count}").format(days=days, count=result.unsubscribed))
     click.echo(_("Unconfirmed sign-ups deleted: {count}").format(count=result.unconfirmed))
     click.echo(_("Old emails removed from the outbox: {count}").format(count=result.mails))
@@ -227,4 +236,4 @@ def _import_problem(code: str) -> str:
               help=_("Only these statuses (repeat; default: actief and afgemeld, so send --subscribers can read it)."))
 @click.pass_obj
 def export(db: _Db, statuses):
-    coach.export(db.store(), sys.stdout, statuses or ("actief", "afgemeld"))
+    coach.export(db.required(), sys.stdout, statuses or ("actief", "afgemeld"))
