@@ -131,7 +131,7 @@ def test_import_dutch_excel_reports_every_bad_line_and_imports_nothing(store, tm
     bad = tmp_path / "lijst.csv"
     bad.write_text("E-mail;Naam;Status\nanna@example.nl;Anna;actief\ngeen-adres;X;actief\nzoe@example.nl;Zoë;misschien\n", encoding="utf-8")
     result = coach.import_csv(store, bad, NOW)
-    assert [line for line, _ in result.problems] == [3, 4]
+    assert [p.line for p in result.problems] == [3, 4]
     assert store.find("anna@example.nl") is None
     good = tmp_path / "goed.csv"
     good.write_bytes("\ufeffE-mail;Naam;Status\r\nanna@example.nl;Anna;actief\r\nZoe@example.nl;Zoë;afgemeld\r\n".encode())
@@ -284,3 +284,35 @@ def test_add_and_import_create_the_database(tmp_path):
     csv_file.write_text("email,name,status\nbo@example.nl,Bo,actief\n", encoding="utf-8")
     assert CliRunner().invoke(subscribers, ["--db", str(second), "import", str(csv_file)]).exit_code == 0
     assert Store(first).find("anna@example.nl").status == "actief" and Store(second).find("bo@example.nl").status == "actief"
+
+
+def test_import_reports_every_bad_line_where_it_starts_like_send_does(store, tmp_path):
+    """One reader for send and import: an unclosed quote is reported on the line it opens, and a
+    line that is not UTF-8 does not hide the bad lines after it."""
+    from coachsite.subscriptions.cli import subscribers
+
+    bad = tmp_path / "lijst.csv"
+    bad.write_bytes(b"E-mail;Naam;Status\nanna@example.nl;Anna;actief\nbo@example.nl;Ren\xe9;actief\n"
+                    b"cas@example.nl;Cas;ja\ndirk@example.nl;\"Dirk;actief\neva@example.nl;Eva;actief\n")
+    result = coach.import_csv(store, bad, NOW)
+    assert [p.line for p in result.problems] == [3, 4, 5]
+    assert result.problems[0].message.startswith("geen geldige UTF-8 bij byte")
+    assert result.problems[1].message == "veld 'status': 'ja' is niet een van actief, afgemeld"
+    assert "niet als CSV te lezen" in result.problems[2].message
+    output = CliRunner().invoke(subscribers, ["--db", str(store.path), "import", str(bad)]).output
+    assert [line.split(": ", 1)[0] for line in output.splitlines()[:3]] == [f"{bad}:3", f"{bad}:4", f"{bad}:5"]
+    assert output.splitlines()[3] == f"Fout: {bad}: 3 foute regels; er is niets geïmporteerd"
+    assert not store.path.exists() or store.find("anna@example.nl") is None
+
+
+def test_import_without_a_name_column_and_a_bad_header_is_one_dutch_line(store, tmp_path):
+    from coachsite.subscriptions.cli import subscribers
+
+    plain = tmp_path / "kaal.csv"
+    plain.write_text("email,status\nAnna@example.nl,Actief\n", encoding="utf-8")
+    assert coach.import_csv(store, plain, NOW).added == 1 and store.find("anna@example.nl").name == ""
+    bad = tmp_path / "kop.csv"
+    bad.write_text("adres,status\nbo@example.nl,actief\n", encoding="utf-8")
+    result = CliRunner().invoke(subscribers, ["--db", str(store.path), "import", str(bad)])
+    assert result.exit_code == 1 and len(result.output.splitlines()) == 1
+    assert result.output.startswith(f"Fout: {bad}, regel 1: kolom 'email' ontbreekt")

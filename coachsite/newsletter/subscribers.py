@@ -137,8 +137,11 @@ class SubscriberFile:
     the lines that could not be decoded or parsed.
     """
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, required: tuple[str, ...] = REQUIRED, aliases: dict[str, str] | None = None):
+        """``required``: the columns the header must have; ``aliases``: other header names for them
+        (``subscribers import`` reads Excel's ``E-mail;Naam;Status``; ``send`` only the plain names)."""
         self.path = Path(path)
+        self.required, self.aliases = required, aliases or {}
         self.errors: list[Problem] = []
         try:
             self._fh = open(self.path, "rb")
@@ -196,18 +199,18 @@ class SubscriberFile:
         self.newline = "\r\n" if text.endswith("\r\n") else "\r" if text.endswith("\r") else "\n"
         for delimiter in DELIMITERS:
             header = next(csv.reader([text.rstrip("\r\n")], delimiter=delimiter), [])
-            names = [h.strip().lower() for h in header]
-            if all(name in names for name in REQUIRED):
+            names = self._names(header)
+            if all(name in names for name in self.required):
                 break
         else:
             header = next(csv.reader([text.rstrip("\r\n")]), [])
-            names = [h.strip().lower() for h in header]
+            names = self._names(header)
             raise SubscriberError(_(
                 "{path}, line 1: missing column {missing}; the header must contain {required} (found: {found})"
             ).format(
                 path=self.path,
-                missing=", ".join(f"'{n}'" for n in REQUIRED if n not in names),
-                required=",".join(REQUIRED),
+                missing=", ".join(f"'{n}'" for n in self.required if n not in names),
+                required=",".join(self.required),
                 found=",".join(header) or "-",
             ))
         for name in REQUIRED:
@@ -216,7 +219,11 @@ class SubscriberFile:
                     path=self.path, name=name))
         self.delimiter = delimiter
         self.header = header
-        self.column = {name: names.index(name) for name in REQUIRED}
+        self.column = {name: names.index(name) for name in REQUIRED if name in names}
+
+    def _names(self, header: list[str]) -> list[str]:
+        names = [h.strip().lower() for h in header]
+        return [self.aliases.get(name, name) for name in names]
 
     def records(self) -> Iterator[Record]:
         buffer: list[str] = []
@@ -260,7 +267,8 @@ class SubscriberFile:
         return record.fields[self.column["email"]].strip()
 
     def name(self, record: Record) -> str:
-        return record.fields[self.column["name"]].strip()
+        """The name, or "" when the file has no name column (allowed where ``required`` says so)."""
+        return record.fields[self.column["name"]].strip() if "name" in self.column else ""
 
     def status(self, record: Record) -> str:
         return record.fields[self.column["status"]].strip().lower()

@@ -19,6 +19,7 @@ from coachsite.dates import AMSTERDAM
 from coachsite.i18n import _, ngettext
 from coachsite.newsletter.retention import forget_in_send_logs, purge_send_logs
 from coachsite.newsletter.sendlog import SendLogError
+from coachsite.newsletter.subscribers import SubscriberError
 
 from . import coach
 from .config import ConfigError, value
@@ -207,11 +208,13 @@ def purge(db: _Db, days: int | None):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar=_("FILE"))
 @click.pass_obj
 def import_(db: _Db, file: Path):
-    result = coach.import_csv(db.store(), file, time.time())
+    try:
+        result = coach.import_csv(db.store(), file, time.time())
+    except SubscriberError as error:  # the header: names the file and line 1 itself
+        raise CoachError(str(error)) from error
     if result.problems:
-        for line, problem in result.problems:
-            code, _sep, detail = problem.partition(":")
-            click.echo(f"{file}:{line}: " + _import_problem(code).format(detail=detail), err=True)
+        for problem in result.problems:
+            click.echo(f"{file}:{problem.line}: {problem.message}", err=True)
         raise CoachError(ngettext("{file}: {count} bad line; nothing was imported",
                                   "{file}: {count} bad lines; nothing was imported", len(result.problems)).format(
             file=file, count=len(result.problems)))
@@ -219,16 +222,6 @@ def import_(db: _Db, file: Path):
         added=result.added, unsubscribed=result.unsubscribed, unchanged=result.unchanged))
     for email in result.kept_unsubscribed:
         click.echo(_("{email} is active in the file but unsubscribed here: kept unsubscribed").format(email=email))
-
-
-def _import_problem(code: str) -> str:
-    return {
-        "not-utf8": _("not valid UTF-8; save it as \"CSV UTF-8\" {detail}"),
-        "missing-column": _("missing: {detail} (the columns email/E-mail and status are needed)"),
-        "field-count": _("{detail} fields, not as many as the header"),
-        "status": _("status '{detail}' is neither actief nor afgemeld"),
-        "email": _("'{detail}' is not an address that can be mailed"),
-    }[code]
 
 
 @subscribers.command(help=_("Write the list as CSV (email,name,status,…) to the screen; add > file.csv to save it."))

@@ -10,19 +10,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coachsite.newsletter.subscribers import address_problem
+from coachsite.newsletter.subscribers import FATAL, Problem, SubscriberFile, address_problem
 
 from . import actions
 from .store import ACTIVE, STATUSES, UNSUBSCRIBED, WAITING, Row, Store, iso
 
 EXPORT_COLUMNS = ("email", "name", "status", "created_at", "active_since", "unsubscribed_at", "consent", "source")
-# Today's CSV format and what Dutch Excel users type as headers.
-HEADER_ALIASES = {
-    "email": "email", "e-mail": "email", "e-mailadres": "email", "emailadres": "email",
-    "name": "name", "naam": "name", "voornaam": "name",
-    "status": "status",
-}
-IMPORT_STATUSES = {"actief": ACTIVE, "afgemeld": UNSUBSCRIBED}
+# What Dutch Excel users type as headers for today's CSV columns; a name column is optional here.
+HEADER_ALIASES = {"e-mail": "email", "e-mailadres": "email", "emailadres": "email", "naam": "name", "voornaam": "name"}
+IMPORT_REQUIRED = ("email", "status")
 
 
 class CoachActionError(Exception):
@@ -129,53 +125,36 @@ def export(store: Store, out: io.TextIOBase, statuses: Iterable[str]) -> int:
 
 @dataclass
 class ImportResult:
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, code:detail)
+    problems: list[Problem] = field(default_factory=list)  # every bad line, in line order
     added: int = 0
     unsubscribed: int = 0
     kept_unsubscribed: list[str] = field(default_factory=list)  # active in the file, unsubscribed here
     unchanged: int = 0
 
 
-def _read_csv(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
-    """(line, fields) for every row, or every problem found (all at once)."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        return [], [(text_line(data, error.start), "not-utf8")]
-    first = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [HEADER_ALIASES.get(h.strip().lower(), "") for h in next(reader, [])]
-    missing = [name for name in ("email", "status") if name not in header]
-    if missing:
-        return [], [(1, f"missing-column:{', '.join(missing)}")]
+def _read_csv(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
+    """(line, fields) for every row, or every problem found (all at once), read by the same
+    :class:`SubscriberFile` as ``send``: the same line numbers, encodings and line endings.
+    A header it cannot use raises SubscriberError (naming file and line 1)."""
     rows, problems = [], []
-    for fields in reader:
-        line = reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            problems.append((line, f"field-count:{len(fields)}"))
-            continue
-        record = {name: value.strip() for name, value in zip(header, fields) if name}
-        status = record["status"].lower()
-        if status not in IMPORT_STATUSES:
-            problems.append((line, f"status:{record['status']}"))
-        elif address_problem(record["email"]):
-            problems.append((line, f"email:{record['email']}"))
-        else:
-            rows.append((line, {**record, "email": record["email"].lower(), "status": IMPORT_STATUSES[status]}))
+    with SubscriberFile(path, required=IMPORT_REQUIRED, aliases=HEADER_ALIASES) as source:
+        for record in source.records():
+            if not any(f.strip() for f in record.fields):
+                continue
+            email = source.email(record)
+            problem = source.problem(record) or address_problem(email)
+            if problem:
+                problems.append(Problem(record.line, problem, FATAL))
+            else:
+                rows.append((record.line, {"email": email.lower(), "name": source.name(record), "status": source.status(record)}))
+        problems = sorted(problems + source.errors, key=lambda p: p.line)
     return rows, problems
-
-
-def text_line(data: bytes, offset: int) -> int:
-    return data[:offset].count(b"\n") + 1
 
 
 def import_csv(store: Store, path: Path, now: float) -> ImportResult:
     """Import today's CSV (commas or semicolons; English or Dutch headers). Any bad line: nothing is
-    imported and every bad line is reported. Nobody unsubscribed here is ever made active."""
+    imported and every bad line is reported. Nobody unsubscribed here is ever made active.
+    A header that cannot be used raises SubscriberError."""
     rows, problems = _read_csv(path)
     result = ImportResult(problems=problems)
     if problems:
