@@ -83,3 +83,25 @@ def test_a_sender_refusal_keeps_every_email_waiting(tmp_path):
     finally:
         controller.stop()
     assert pending(store) == 2 and coach.stats(store).outbox_failed == 0  # both wait for the next try
+
+
+def test_confirmation_email_encodes_only_the_personal_values_per_message(monkeypatch):
+    """The fixed text is quoted-printable encoded once per process (the newsletter's QPTemplate);
+    per message only the greeting and the link are, and the parts decode to exactly the text."""
+    import binascii
+
+    from coachsite.subscriptions.mail import confirm_bytes
+
+    url = "https://nieuwsbrief.example.nl/bevestigen?token=" + "Ab-_" * 40
+    args = ("Marieke <nieuwsbrief@example.nl>", "zoe@example.nl", "Zoë & co", url, "Klantgericht Werkt", 7)
+    confirm_bytes(*args)  # the templates are made once
+    encoded: list[int] = []
+    real = binascii.b2a_qp
+    monkeypatch.setattr(binascii, "b2a_qp", lambda data, *a, **k: encoded.append(len(data)) or real(data, *a, **k))
+    data = confirm_bytes(*args)
+    assert sum(encoded) < 1000 < len(data) // 5  # greeting and link (three times), not the ~7 KB of fixed text
+    message = email.message_from_bytes(data, policy=policy.default)
+    text, page = (message.get_body((kind,)).get_content().replace("\r\n", "\n") for kind in ("plain", "html"))
+    assert text.startswith("Hallo Zoë & co,\n") and f"\n{url}\n" in text and "werkt 7 dagen" in text
+    assert "Hallo Zoë &amp; co," in page and f'href="{url}"' in page and "Klantgericht Werkt" in page
+    assert all(len(line) <= 76 for line in data.decode("ascii").split("\r\n\r\n", 1)[1].split("\r\n"))  # RFC 2045
