@@ -260,3 +260,55 @@ def test_a_log_that_cannot_be_written_stops_before_the_final_dot(smtp, settings,
     monkeypatch.undo()
     summary = send(issue_root, subscribers, config_for(smtp, settings))
     assert summary.marked_sent and smtp.handler.counts() == {a: 1 for a in ACTIVE}
+
+
+# --- One lock helper for auto, send and unsubscribe ----------------------------------------
+
+
+def test_auto_send_and_unsubscribe_share_one_flock_helper_with_their_own_dutch_refusals(tmp_path):
+    from coachsite.locks import FileLock
+    from coachsite.month.auto import Busy, _RunLock
+    from coachsite.newsletter.sendlog import SendLock, SendLogError
+    from coachsite.newsletter.subscribers import SubscriberError
+    from coachsite.newsletter.unsubscribe import _file_lock
+
+    csv_file = tmp_path / "abonnees.csv"
+    cases = [
+        (_RunLock(tmp_path / "newsletters"), lambda: _RunLock(tmp_path / "newsletters"), Busy,
+         f"er loopt al een andere auto-ronde ({tmp_path / 'newsletters' / '.auto.lock'})"),
+        (SendLock(tmp_path), lambda: SendLock(tmp_path), SendLogError,
+         f"{tmp_path / '.send.lock'}: deze nieuwsbrief wordt al verstuurd (proces "),
+        (_file_lock(csv_file), lambda: _file_lock(csv_file), SubscriberError,
+         f"{tmp_path / '.abonnees.csv.lock'}: een andere 'unsubscribe' past dit bestand aan; probeer het zo nog eens"),
+    ]
+    for held, second, error, message in cases:
+        assert isinstance(held, FileLock)
+        with held:
+            with pytest.raises(error) as refused:
+                second().__enter__()
+            assert str(refused.value).startswith(message)
+        with second():  # released at the end of the block
+            pass
+
+
+def test_a_lock_of_a_killed_process_is_free_at_once_and_named_while_held(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from coachsite.locks import FileLock
+
+    path = tmp_path / ".send.lock"
+    code = ("import sys; from coachsite.locks import FileLock; "
+            f"lock = FileLock({str(path)!r}, RuntimeError).__enter__(); print('vast', flush=True); sys.stdin.read()")
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline() == "vast\n"
+        with pytest.raises(LookupError) as refused:
+            FileLock(path, LookupError).__enter__()
+        assert str(refused.value).startswith(f"pid {child.pid}, started ")
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    with FileLock(path, LookupError):
+        assert path.read_text(encoding="utf-8").startswith(f"pid {__import__('os').getpid()}, started ")

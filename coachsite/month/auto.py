@@ -15,12 +15,12 @@ email to the coach and a non-zero exit. Days relative to the issue date (the las
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from coachsite.clitools import CoachError
 from coachsite.i18n import _
+from coachsite.locks import FileLock
 from coachsite.newsletter import archive
 from coachsite.newsletter.schedule import next_issue_date, previous_issue_date
 
@@ -84,25 +84,12 @@ class Busy(CoachError):
     """Another ``auto`` run holds the lock (``hold`` then says so; ``auto`` just stops)."""
 
 
-class _RunLock:
+class _RunLock(FileLock):
     """One ``auto`` at a time per newsletters folder (cron and a manual run may overlap)."""
 
     def __init__(self, root: Path):
-        self.path = Path(root) / LOCK_FILE
-
-    def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = open(self.path, "a")
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            self.handle.close()
-            raise Busy(_("another auto run is busy ({path})").format(path=self.path)) from error
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
+        path = Path(root) / LOCK_FILE
+        super().__init__(path, lambda holder: Busy(_("another auto run is busy ({path})").format(path=path)), make_folder=True)
 
 
 def current_state(root: Path, date: dt.date) -> MonthState:

@@ -17,8 +17,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import fcntl
 import hashlib
 import json
 import os
@@ -26,8 +24,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coachsite.dates import AMSTERDAM, nl_moment
+from coachsite.dates import nl_moment
 from coachsite.i18n import _
+from coachsite.locks import FileLock
 
 from .archive import ISSUE_FILE, fsync_dir
 
@@ -143,35 +142,12 @@ def _holder(text: str) -> str:
     return _("process {pid}, started {when}").format(pid=found[1], when=nl_moment(found[2]))
 
 
-class SendLock:
+class SendLock(FileLock):
     """Exclusive ``flock`` on ``.send.lock`` in the issue folder for the duration of a run."""
 
     def __init__(self, folder: Path):
-        self.path = Path(folder) / LOCK_FILE
-        self._fh = None
-
-    def __enter__(self) -> SendLock:
-        fh = open(self.path, "a+", encoding="utf-8")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            fh.seek(0)
-            holder = _holder(fh.read().strip())
-            fh.close()
-            raise SendLogError(_(
-                "{path}: this issue is already being sent ({holder}). Wait for that run to finish; "
-                "if it was stopped, this lock is released automatically."
-            ).format(path=self.path, holder=holder)) from error
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}, started {dt.datetime.now(tz=AMSTERDAM).isoformat(timespec='seconds')}\n")
-        fh.flush()
-        self._fh = fh
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._fh is not None:
-            self._fh.close()  # closing releases the flock
-            self._fh = None
-
-
+        path = Path(folder) / LOCK_FILE
+        super().__init__(path, lambda holder: SendLogError(_(
+            "{path}: this issue is already being sent ({holder}). Wait for that run to finish; "
+            "if it was stopped, this lock is released automatically."
+        ).format(path=path, holder=_holder(holder))))

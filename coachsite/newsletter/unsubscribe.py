@@ -13,7 +13,6 @@ Why it looks like this:
 from __future__ import annotations
 
 import csv
-import fcntl
 import io
 import os
 import shutil
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coachsite.i18n import _
+from coachsite.locks import FileLock
 
 from .archive import fsync_dir
 from .subscribers import FATAL, UNSUBSCRIBED, Problem, Record, SubscriberError, SubscriberFile, problem_report
@@ -167,21 +167,10 @@ def _backup(path: Path) -> Path:
     return backup
 
 
-class _file_lock:
+class _file_lock(FileLock):
     """An exclusive flock next to the file, so two unsubscribe runs cannot overwrite each other."""
 
     def __init__(self, path: Path):
-        self.lock_path = path.with_name(f".{path.name}.lock")
-
-    def __enter__(self):
-        self.fh = open(self.lock_path, "a")
-        try:
-            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            self.fh.close()
-            raise SubscriberError(_("{path}: another 'unsubscribe' is changing this file; try again").format(
-                path=self.lock_path)) from error
-        return self
-
-    def __exit__(self, *exc):
-        self.fh.close()
+        lock_path = path.with_name(f".{path.name}.lock")
+        super().__init__(lock_path, lambda holder: SubscriberError(
+            _("{path}: another 'unsubscribe' is changing this file; try again").format(path=lock_path)))
