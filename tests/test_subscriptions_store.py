@@ -316,3 +316,27 @@ def test_import_without_a_name_column_and_a_bad_header_is_one_dutch_line(store, 
     result = CliRunner().invoke(subscribers, ["--db", str(store.path), "import", str(bad)])
     assert result.exit_code == 1 and len(result.output.splitlines()) == 1
     assert result.output.startswith(f"Fout: {bad}, regel 1: kolom 'email' ontbreekt")
+
+
+def test_every_function_and_method_of_the_subscriptions_package_is_used_somewhere():
+    """Dead helpers hide what the service really does: each def is named outside its own line
+    (Click commands are called by name on the command line, dunders by Python)."""
+    import ast
+    import re
+    from collections import Counter
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    package = root / "coachsite" / "subscriptions"
+    words = Counter(word for folder in ("coachsite", "scripts", "tests", "bench") for p in (root / folder).rglob("*.py")
+                    for word in re.findall(r"\w+", p.read_text(encoding="utf-8")))
+    unused = []
+    for module in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name.startswith("__"):
+                continue
+            if any("command" in ast.unparse(d) for d in node.decorator_list):
+                continue
+            if words[node.name] < 2:
+                unused.append(f"{module.name}:{node.lineno} {node.name}")
+    assert unused == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -43,16 +43,6 @@ class ServiceSettings:
     client_limit: int = 10  # sign-ups per client per window; 0 switches the limit off
     client_window: int = 600
     retry_seconds: int = 60
-    settings: Mapping = field(default_factory=dict, repr=False)
-
-    @property
-    def origin(self) -> str:
-        return origin_of(self.service_url)
-
-
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def value(settings: Mapping, name: str, environ: Mapping[str, str] | None = None):
@@ -87,5 +77,4 @@ def service_settings(settings: Mapping, environ: Mapping[str, str] | None = None
         client_limit=value(settings, "NEWSLETTER_CLIENT_LIMIT", environ),
         client_window=value(settings, "NEWSLETTER_CLIENT_WINDOW", environ),
         retry_seconds=value(settings, "NEWSLETTER_OUTBOX_RETRY", environ),
-        settings=settings,
     )

@@ -173,9 +173,6 @@ class Store:
         except (sqlite3.Error, StoreError, OSError):
             return False
 
-    def integrity(self) -> str:
-        return self.conn().execute("PRAGMA integrity_check").fetchone()[0]
-
     def find(self, email: str) -> Row | None:
         found = self.conn().execute(f"SELECT {Row.COLUMNS} FROM subscribers WHERE email = ?", (email.strip(),)).fetchone()
         return Row(*found) if found else None
@@ -194,7 +191,3 @@ class Store:
             for found in batch:
                 yield Row(*found)
             last = batch[-1][0]
-
-
-def now() -> float:
-    return time.time()
