@@ -157,6 +157,13 @@ def list_(obj: Context):
     is_flag=True,
     help=_("Also send to subscribers whose earlier message may or may not have arrived (listed by every run)."),
 )
+@click.option(
+    "--confirm-delivered",
+    "confirm_delivered",
+    multiple=True,
+    metavar=_("ADDRESS"),
+    help=_("Record that you checked this uncertain subscriber has the issue (no second copy is sent); repeat for more."),
+)
 @click.option("--limit", type=number_range(int, min=0), metavar=_("NUMBER"),
               help=_("Send at most NUMBER messages in this run; run again for the rest."))
 @click.option(
@@ -166,7 +173,8 @@ def list_(obj: Context):
     help=_("At most this many messages per second (your provider's limit; default: as fast as it accepts)."),
 )
 @click.pass_obj
-def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, test_copy, resend_uncertain, limit, rate):
+def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, test_copy, resend_uncertain,
+         confirm_delivered, limit, rate):
     from coachsite.newsletter import sendreport
     from coachsite.newsletter.send import SendError, send_issue, send_settings, send_test_copy
     from coachsite.newsletter.sendlog import SendLogError
@@ -178,6 +186,9 @@ def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, t
     if testing and (dry_run or limit is not None or subscribers or resend_uncertain):
         # a test copy is real mail: never let --dry-run look like it makes it safe
         raise click.UsageError(_("--test/--test-copy cannot be combined with --dry-run, --limit, --subscribers or --resend-uncertain"))
+    if confirm_delivered and (testing or dry_run):
+        raise click.UsageError(_("--confirm-delivered cannot be combined with --test, --test-copy or --dry-run: "
+                                 "it writes to the send log"))
     progress, bar = _progress_bar()
     source = None
     try:
@@ -188,7 +199,7 @@ def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, t
             else:
                 source = recipient_source(subscribers, obj.settings)
                 summary = send_issue(folder, source, config, dry_run=dry_run, resend_uncertain=resend_uncertain,
-                                     limit=limit, rate=rate, progress=progress)
+                                     limit=limit, rate=rate, progress=progress, confirm_delivered=confirm_delivered)
         finally:
             if bar:
                 bar[0].__exit__(None, None, None)

@@ -250,3 +250,17 @@ def test_a_test_copy_refuses_dry_run_and_list_options(env, issue_root):
         result = run(issue_root, "send", "--date", DATE, "--test", "coach@example.nl", *extra, env=env)
         assert result.exit_code == 2, extra
         assert "--test/--test-copy gaat niet samen met --dry-run" in result.output
+
+
+def test_confirm_delivered_closes_an_uncertain_recipient_in_dutch(smtp, env, issue_root, subscribers):
+    smtp.handler.faults = {"zoe@example.nl": ["drop-accepted"]}
+    command = ["send", "--date", DATE, "--subscribers", str(subscribers)]
+    first = run(issue_root, *command, env=env)
+    assert first.exit_code == 1 and "--confirm-delivered ADRES" in first.output
+    done = run(issue_root, *command, "--confirm-delivered", "zoe@example.nl", env=env)
+    assert done.exit_code == 0, done.output
+    assert "Na jouw controle genoteerd als ontvangen, zonder tweede mail (1):\n  zoe@example.nl\n" in done.output
+    assert "Klaar: elke actieve abonnee heeft de nieuwsbrief" in done.output
+    assert smtp.handler.counts() == {a: 1 for a in ACTIVE}
+    mixed = run(issue_root, "send", "--date", DATE, "--dry-run", "--confirm-delivered", "zoe@example.nl", env=env)
+    assert mixed.exit_code == 2 and "--confirm-delivered gaat niet samen met --test, --test-copy of --dry-run" in mixed.output

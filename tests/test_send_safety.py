@@ -312,3 +312,31 @@ def test_a_lock_of_a_killed_process_is_free_at_once_and_named_while_held(tmp_pat
         child.wait()
     with FileLock(path, LookupError):
         assert path.read_text(encoding="utf-8").startswith(f"pid {__import__('os').getpid()}, started ")
+
+
+# --- Closing an uncertain recipient the coach checked ---------------------------------------
+
+
+def test_confirm_delivered_records_an_outcome_without_a_second_copy_and_finishes_the_issue(smtp, settings, issue_root, subscribers):
+    smtp.handler.faults = {"zoe@example.nl": ["drop-accepted"]}
+    config = config_for(smtp, settings)
+    assert send(issue_root, subscribers, config).uncertain == ["zoe@example.nl"]
+    log_before = (issue_root / DATE / LOG_FILE).read_bytes()
+    with pytest.raises(SendError) as refused:  # anna has it already; nobody@ was never sent to
+        send(issue_root, subscribers, config, confirm_delivered=["anna@example.nl", "niemand@example.nl"])
+    assert str(refused.value).startswith("niemand@example.nl staat niet als onzeker in ")
+    assert (issue_root / DATE / LOG_FILE).read_bytes() == log_before  # nothing recorded
+
+    done = send(issue_root, subscribers, config, confirm_delivered=["Zoe@Example.nl", "anna@example.nl"])
+    assert (done.confirmed, done.sent, done.uncertain, done.marked_sent) == (["zoe@example.nl"], 0, [], True)
+    assert smtp.handler.counts()["zoe@example.nl"] == 1  # never a second copy
+    last = json.loads((issue_root / DATE / LOG_FILE).read_text(encoding="utf-8").splitlines()[-1])
+    assert (last["email"], last["status"], last["confirmed"]) == ("zoe@example.nl", "sent", "coach")
+    again = send(issue_root, subscribers, config, confirm_delivered=["zoe@example.nl"])
+    assert again.already_marked is not None and smtp.handler.counts()["zoe@example.nl"] == 1
+
+
+def test_confirm_delivered_never_in_a_dry_run(smtp, settings, issue_root, subscribers):
+    with pytest.raises(SendError, match="--confirm-delivered gaat niet samen met"):
+        send(issue_root, subscribers, config_for(smtp, settings), dry_run=True, confirm_delivered=["zoe@example.nl"])
+    assert not (issue_root / DATE / LOG_FILE).exists()

@@ -4,7 +4,8 @@ The coach sends from her own machine through her provider's SMTP server, so this
 be killed at any moment and run again (see ``sendlog``): the intent to send is fsynced before the
 final dot of each message, the outcome after it. A rerun skips everyone with an outcome, and
 never retries anyone whose outcome is unknown (*uncertain*): they are listed, and sent only with
-``resend_uncertain``. So nobody gets two copies, and nobody is silently skipped.
+``resend_uncertain``, or closed with ``confirm_delivered`` once the coach has checked that they have
+it (an outcome line, no mail). So nobody gets two copies, and nobody is silently skipped.
 
 The issue is marked sent (``sent.json``, which ``build`` then refuses to overwrite) only when every
 active subscriber has it. One subscriber whose message cannot be built or is refused is recorded
@@ -22,7 +23,7 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from coachsite.dates import AMSTERDAM
@@ -103,11 +104,13 @@ def send_issue(
     backoff: float = 2.0,
     max_backoff: float = 60.0,
     dry_run_messages: int = DRY_RUN_MESSAGES,
+    confirm_delivered: Iterable[str] = (),
 ) -> Summary:
     """Send the issue in ``folder`` to everyone in ``source`` who has no outcome in the send log yet.
 
     Recipients whose outcome is unknown (uncertain) are skipped and listed unless
-    ``resend_uncertain``. A path stands for :class:`CsvRecipients` of that file. Raises SendError
+    ``resend_uncertain``; ``confirm_delivered`` first records uncertain recipients the coach checked
+    as delivered. A path stands for :class:`CsvRecipients` of that file. Raises SendError
     (with the partial summary) when the run cannot go on; everything done until then is logged,
     so running the same command again continues.
     """
@@ -119,6 +122,10 @@ def send_issue(
         raise SendError(_("--limit must be 0 or more"))
     if rate is not None and rate <= 0:
         raise SendError(_("--rate must be more than 0 messages per second"))
+    confirm_delivered = list(confirm_delivered)
+    if dry_run and confirm_delivered:
+        raise SendError(_("--confirm-delivered cannot be combined with --test, --test-copy or --dry-run: "
+                          "it writes to the send log"))
     issue = _load(folder)
     summary = Summary()
     if not dry_run and issue.sent is not None:
@@ -138,6 +145,7 @@ def send_issue(
         run = _Run(issue, newsletter, log, summary, config, mailer, progress, now,
                    Retry(sleep, max_attempts, backoff, max_backoff), RateLimit(rate, clock, sleep))
         try:
+            run.confirm(confirm_delivered)
             run.all(source.recipients(), limit, resend_uncertain)
         finally:
             run.mailer.close()
@@ -183,6 +191,27 @@ class _Run:
     def report(self, event: str, person: Subscriber) -> None:
         if self.progress is not None:
             self.progress(event, person, self.summary)
+
+    def confirm(self, addresses: list[str]) -> None:
+        """The coach checked that these uncertain recipients have the issue: one outcome line each
+        (``sent``, marked ``confirmed``), never a second copy. An address that is neither uncertain
+        nor sent refuses the whole request before a line is written; one already sent is skipped,
+        so the same command can be given again."""
+        keys = list(dict.fromkeys(address.strip().lower() for address in addresses))
+        unknown = [key for key in keys if key not in self.state.uncertain and key not in self.state.sent]
+        if unknown:
+            raise SendError(ngettext(
+                "{emails} is not uncertain in {log}; only a recipient whose outcome is unknown can be confirmed "
+                "as delivered (nothing was recorded or sent)",
+                "{emails} are not uncertain in {log}; only a recipient whose outcome is unknown can be confirmed "
+                "as delivered (nothing was recorded or sent)", len(unknown),
+            ).format(emails=", ".join(unknown), log=self.log.path))
+        for key in keys:
+            if key in self.state.sent:
+                continue
+            self.write({"email": key, "status": SENT, "at": self.at(), "confirmed": "coach"}, durable=True)
+            self.state.record(key, SENT)
+            self.summary.confirmed.append(key)
 
     def all(self, people, limit: int | None, resend_uncertain: bool) -> None:
         summary, state = self.summary, self.state

@@ -27,8 +27,9 @@ def problems(title: str, found: list[Problem], where: str) -> None:
 def uncertain(addresses: list[str], reasons: list[str] | None = None) -> None:
     if not addresses:
         return
-    click.secho(_("Uncertain, not sent again ({count}): the server may or may not have these; "
-                  "ask them, or send with --resend-uncertain:").format(count=len(addresses)), fg="yellow", err=True)
+    click.secho(_("Uncertain, not sent again ({count}): the server may or may not have these; ask them, then "
+                  "send with --resend-uncertain or record with --confirm-delivered ADDRESS:").format(count=len(addresses)),
+                fg="yellow", err=True)
     for index, address in enumerate(addresses):
         reason = f" ({reasons[index]})" if reasons else ""
         click.echo(f"  {address}{reason}", err=True)
@@ -41,6 +42,10 @@ def summary(result: Summary, where: str, dry_run: bool) -> None:
         click.secho(_("  failed: {email} (line {line}): {error}").format(
             email=failure.email, line=failure.line, error=failure.error), fg="red", err=True)
     uncertain(result.uncertain, [d.error for d in result.uncertain_details])
+    if result.confirmed:
+        click.echo(_("Recorded as delivered after your check, no second copy ({count}):").format(count=len(result.confirmed)))
+        for address in result.confirmed:
+            click.echo(f"  {address}")
     if result.test:
         click.echo(_("Test copy: sent {sent}, failed {failed}; nothing was logged, the issue is not marked.").format(
             sent=result.sent, failed=len(result.failed)))

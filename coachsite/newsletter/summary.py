@@ -27,6 +27,7 @@ class Summary:
     failed: list[Failure] = field(default_factory=list)  # this run
     uncertain: list[str] = field(default_factory=list)  # addresses that may or may not have it
     uncertain_details: list[Failure] = field(default_factory=list)
+    confirmed: list[str] = field(default_factory=list)  # uncertain ones the coach confirmed as delivered (no mail)
     remaining: int = 0  # not tried this run (--limit, or the run stopped)
     invalid: list[Problem] = field(default_factory=list)
     duplicates: list[Problem] = field(default_factory=list)
