@@ -27,7 +27,7 @@ EXPECTED = {
     "unknown-category": ("klantbeleving/unknown-category.md", 3, "Category 'Klantbelevng' is niet een van de thema's: Hybride werken, Regelruimte en vertrouwen, Verwachtingsmanagement, Klantbeleving (bedoel je 'Klantbeleving'?)"),
     "misspelled-tag": ("klantbeleving/misspelled-tag.md", 4, "tag 'thuiswerkn' staat niet in tags.txt (bedoel je 'thuiswerken'?); zet hem daar eerst bij als hij nieuw is"),
     "no-tags": ("klantbeleving/no-tags.md", 1, "'Tags:' ontbreekt of is leeg; geef minstens één tag uit tags.txt (of laat 'Status: draft' staan tot het bericht klaar is)"),
-    "make-post-undrafted": ("klantbeleving/make-post-undrafted.md", 6, "dit is nog de voorbeeldtekst van 'make post' (9 regel(s), de eerste hier); schrijf je eigen tekst, of zet 'Status: draft' terug tot het bericht klaar is"),
+    "make-post-undrafted": ("klantbeleving/make-post-undrafted.md", 6, "dit is nog de voorbeeldtekst van 'make post' (9 regels, de eerste hier); schrijf je eigen tekst, of zet 'Status: draft' terug tot het bericht klaar is"),
     "duplicate-slug": ("klantbeleving/lef-om-nee-te-zeggen.md", 1, "webadres (slug) 'lef-om-nee-te-zeggen' wordt ook gebruikt door content/verwachtingsmanagement/lef-om-nee-te-zeggen.md; geef één bestand een andere naam of zet 'Slug:'"),
     "broken-filename-link": ("klantbeleving/broken-filename-link.md", 18, "link naar '{filename}/klantbeleving/bestaat-niet.md': dat bestand staat niet in content/"),
     "broken-anchor": ("klantbeleving/broken-anchor.md", 18, "link naar '#1-eerste-tp': geen kop met dat anker in dit bericht (bedoel je '1-eerste-tip'?)"),
@@ -208,7 +208,7 @@ def test_make_post_draft_passes_but_goes_live_only_when_written(tmp_path, settin
     assert check_content(content, local) == []  # a draft may hold the example text
     path.write_text(path.read_text(encoding="utf-8").replace("Status: draft\n", ""), encoding="utf-8")
     found = [(p.line, p.message.split(";")[0]) for p in check_content(content, local)]
-    assert found == [(4, "'Tags:' ontbreekt of is leeg"), (6, "dit is nog de voorbeeldtekst van 'make post' (9 regel(s), de eerste hier)")]
+    assert found == [(4, "'Tags:' ontbreekt of is leeg"), (6, "dit is nog de voorbeeldtekst van 'make post' (9 regels, de eerste hier)")]
 
 
 def test_writing_advice_warns_with_file_and_line_but_never_fails(tmp_path, good_output, settings):
@@ -273,3 +273,17 @@ def test_a_synonym_group_that_breaks_the_search_is_refused(tmp_path, settings):
         (1, "'telefoon' staat in bijna elk bericht: een groep met dit woord vindt alles"),
         (3, "'vriendelijk' staat al als gelijke term in synonyms.txt:1: één woord, één betekenis"),
     ]
+
+
+@pytest.mark.parametrize("second, expected", [
+    ("## Tweede vraag", "het bericht heeft 1 genummerde tip ('## 1. …'); met 3 of meer"),
+    ("## 2. Tweede tip", "het bericht heeft 2 genummerde tips ('## 1. …'); met 3 of meer"),
+])
+def test_counted_advice_is_proper_dutch_singular_or_plural(tmp_path, settings, second, expected):
+    content = content_with("broken-anchor", tmp_path)
+    post = content / "klantbeleving" / "broken-anchor.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("## 2. Tweede tip", second), encoding="utf-8")
+    warnings = []
+    check_content(content, {**settings, "PATH": str(content)}, warnings)
+    tips = [str(w).split(": ", 1)[1] for w in warnings if "genummerde" in str(w)]
+    assert len(tips) == 1 and tips[0].startswith(expected) and "(s)" not in tips[0]

@@ -19,7 +19,7 @@ from pathlib import Path
 import markdown
 from pelican.utils import slugify
 
-from coachsite.i18n import _
+from coachsite.i18n import _, ngettext
 from coachsite.new_post import PLACEHOLDER_LINES, PLACEHOLDER_SUMMARY
 from coachsite.search import SynonymError, load_synonyms, meaning_problems, term_files
 
@@ -210,7 +210,10 @@ def check_unfinished(src: Source, problems: list[Problem]) -> None:
     found = [src.meta["summary"][0]] if src.meta.get("summary", (0, ""))[1] == PLACEHOLDER_SUMMARY else []
     found += [n for n, line in enumerate(src.lines[src.body_start :], start=src.body_start + 1) if line.strip() in PLACEHOLDERS]
     if found:
-        src.add(problems, found[0], _("this is still the example text of 'make post' ({count} line(s), first here); write your own text, or put 'Status: draft' back until the post is ready").format(count=len(found)))
+        src.add(problems, found[0], ngettext(
+            "this is still the example text of 'make post' ({count} line, here); write your own text, or put 'Status: draft' back until the post is ready",
+            "this is still the example text of 'make post' ({count} lines, the first here); write your own text, or put 'Status: draft' back until the post is ready",
+            len(found)).format(count=len(found)))
 
 
 def _shown(path: Path) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from coachsite.i18n import _
+from coachsite.i18n import _, ngettext
 
 from . import Problem, Source
 
@@ -42,7 +42,9 @@ def writing_advice(src: Source, warnings: list[Problem]) -> None:
     headings = ((n, line) for n, line in enumerate(body, start=first_line) if line.startswith("##"))
     tips = [(n, int(m["number"])) for n, line in headings if (m := TIP_RE.match(line))]
     if 0 < len(tips) < MIN_TIPS:  # no numbered tips at all: a case, Q&A or interview, on purpose
-        src.add(warnings, first_line, _("the post has {count} numbered tip(s) ('## 1. …'); {low} or more make it easy to use").format(count=len(tips), low=MIN_TIPS))
+        src.add(warnings, first_line, ngettext("the post has {count} numbered tip ('## 1. …'); {low} or more make it easy to use",
+                                               "the post has {count} numbered tips ('## 1. …'); {low} or more make it easy to use",
+                                               len(tips)).format(count=len(tips), low=MIN_TIPS))
     for expected, (line, number) in enumerate(tips, start=1):
         if number != expected:
             src.add(warnings, line, _("tip {number} should be tip {expected}; number the tips 1, 2, 3 …").format(number=number, expected=expected))
