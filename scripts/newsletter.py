@@ -176,7 +176,7 @@ def list_(obj: Context):
 def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, test_copy, resend_uncertain,
          confirm_delivered, limit, rate):
     from coachsite.newsletter import sendreport
-    from coachsite.newsletter.send import SendError, send_issue, send_settings, send_test_copy
+    from coachsite.newsletter.send import SendError, confirm_conflict, send_issue, send_settings, send_test_copy
     from coachsite.newsletter.sendlog import SendLogError
     from coachsite.newsletter.subscribers import SubscriberError
     from coachsite.subscriptions.recipients import recipient_source
@@ -187,8 +187,7 @@ def send(obj: Context, date, subscribers: Path | None, dry_run: bool, test_to, t
         # a test copy is real mail: never let --dry-run look like it makes it safe
         raise click.UsageError(_("--test/--test-copy cannot be combined with --dry-run, --limit, --subscribers or --resend-uncertain"))
     if confirm_delivered and (testing or dry_run):
-        raise click.UsageError(_("--confirm-delivered cannot be combined with --test, --test-copy or --dry-run: "
-                                 "it writes to the send log"))
+        raise click.UsageError(confirm_conflict())
     progress, bar = _progress_bar()
     source = None
     try:

@@ -124,8 +124,7 @@ def send_issue(
         raise SendError(_("--rate must be more than 0 messages per second"))
     confirm_delivered = list(confirm_delivered)
     if dry_run and confirm_delivered:
-        raise SendError(_("--confirm-delivered cannot be combined with --test, --test-copy or --dry-run: "
-                          "it writes to the send log"))
+        raise SendError(confirm_conflict())
     issue = _load(folder)
     summary = Summary()
     if not dry_run and issue.sent is not None:
@@ -153,6 +152,10 @@ def send_issue(
         if not summary.failed and not summary.remaining and not summary.uncertain:
             _mark_sent(issue.folder, summary, source.describe(), now())
     return summary
+
+
+def confirm_conflict() -> str:  # one message, raised here and by the CLI (test copies never reach send_issue)
+    return _("--confirm-delivered cannot be combined with --test, --test-copy or --dry-run: it writes to the send log")
 
 
 def _load(folder: Path) -> archive.IssueRecord:
