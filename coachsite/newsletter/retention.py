@@ -18,9 +18,8 @@ from pathlib import Path
 from coachsite.dates import AMSTERDAM
 
 from .archive import SENT_FILE, write_atomically
-from .sendlog import LOG_FILE, SendLock
+from .sendlog import DRY_RUN_DIR, LOG_FILE, SendLock
 
-DRY_RUN_DIR = "dry-run"
 
 
 @dataclass

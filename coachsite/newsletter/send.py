@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -44,7 +43,8 @@ from .delivery import (  # noqa: F401 (re-exported: callers import them from her
     classify,
     deliver,
 )
-from .message import Newsletter, to_bytes
+from .dryrun import DRY_RUN_MESSAGES, dry_run_issue
+from .message import to_bytes
 from .sendlog import FAILED, LOG_FILE, SENDING, SENT, STARTED, SendLock, SendLog, issue_hash
 from .sendsettings import (  # noqa: F401 (re-exported)
     ENV_ONLY,
@@ -59,9 +59,6 @@ from .sendsettings import (  # noqa: F401 (re-exported)
 from .subscribers import FATAL, NOTE, SKIPPED, CsvRecipients, RecipientSource, Subscriber, problem_report
 from .summary import Failure, Progress, Summary
 from .testcopy import send_test_copy  # noqa: F401 (re-exported)
-
-DRY_RUN_DIR = "dry-run"
-DRY_RUN_MESSAGES = 5
 
 
 # --- The run ---------------------------------------------------------------------------
@@ -134,7 +131,7 @@ def send_issue(
     _check_source(source, summary)
     log = SendLog(issue.folder)
     if dry_run:
-        return _dry_run(issue.folder, newsletter, source, log, summary, limit, now, dry_run_messages, resend_uncertain)
+        return dry_run_issue(issue.folder, newsletter, source, log, summary, limit, now, dry_run_messages, resend_uncertain)
 
     with SendLock(issue.folder):
         issue = _load(folder)
@@ -270,38 +267,6 @@ class _Run:
                    durable=False)
         self.summary.failed.append(Failure(person.email, person.line, code, error))
         self.report("failed", person)
-
-
-def _dry_run(folder, newsletter: Newsletter, source, log, summary: Summary, limit, now, keep: int,
-             resend_uncertain: bool) -> Summary:
-    """Build every message (so a bad one shows now, not half-way), write the first ``keep``."""
-    out = folder / DRY_RUN_DIR
-    out.mkdir(exist_ok=True)
-    for old in out.glob("*.eml"):
-        old.unlink()
-    state = log.read(repair=False)
-    for person in source.recipients():
-        if person.key in state.sent:
-            summary.already_sent += 1
-            continue
-        if person.key in state.uncertain and not resend_uncertain:
-            summary.add_uncertain(person, state.uncertain[person.key])
-            continue
-        if limit is not None and summary.would_send >= limit:
-            summary.remaining += 1
-            continue
-        try:
-            data = to_bytes(newsletter.message(person, now()))
-        except Exception as error:  # noqa: BLE001 (reported per recipient, as a real run would)
-            summary.failed.append(Failure(person.email, person.line, None,
-                                          _("this message could not be made: {error}").format(error=error)))
-            continue
-        summary.would_send += 1
-        if len(summary.dry_run_files) < keep:
-            path = out / f"{len(summary.dry_run_files) + 1:02d}-{re.sub(r'[^A-Za-z0-9@._-]', '_', person.email)}.eml"
-            path.write_bytes(data)
-            summary.dry_run_files.append(path)
-    return summary
 
 
 def _mark_sent(folder: Path, summary: Summary, source: str, finished: dt.datetime) -> None:

@@ -32,6 +32,7 @@ from .archive import ISSUE_FILE, fsync_dir
 
 LOG_FILE = "send-log.jsonl"
 LOCK_FILE = ".send.lock"
+DRY_RUN_DIR = "dry-run"  # the .eml files of a dry run; retention deletes them with the log
 STARTED = "started"  # first line: the hash of the issue's files
 SENDING = "sending"  # intent, durable before the final dot
 SENT = "sent"
