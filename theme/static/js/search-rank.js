@@ -10,6 +10,26 @@ export const FLOOR = 0.5; // a result needs this share of the query's weight
 const UNKNOWN = 1.0;
 const WEAK = 0.5; // the share of the floor that weak evidence carries when the reader's word is known
 const PARTICLES = ["terug", "door", "over", "mee", "uit", "aan", "toe", "om", "op", "af", "in"];
+// Particles of separable verbs that stand apart in a question ("houd ... vast" = "vasthouden").
+const SEPARATED = [...PARTICLES, "vast", "samen", "bij", "los", "weg", "na", "voor", "tegen"];
+const VERB_MAX = 7; // a finite verb in a question is short ("houd", "zet", "splits")
+
+// The stems a conjugated verb form may belong to: "splits" -> "splitsen", "houdt" -> "houden",
+// "ga" -> "gaan", "vasthoud" -> "vasthoudt" (Snowball stems most forms of a verb alike, but not
+// a stem ending in s, nor the -t form).
+function infinitives(word) {
+  const bases = [word, ...(word.endsWith("t") && word.length > 3 ? [word.slice(0, -1)] : [])];
+  const forms = bases.flatMap((base) => [base, `${base}en`, `${base}n`, `${base}t`]);
+  return [...new Set(forms.map(stemOf))];
+}
+
+// The first of `stems` the site or the term groups know, or null (postings fetched as needed).
+async function knownStem(index, terms, stems) {
+  for (const stem of stems) {
+    if (terms.phrases.has(stem) || (await index.posting(stem))) return stem;
+  }
+  return null;
+}
 
 // One query word or phrase as a concept: the ways an article can match it, each a list of
 // stems (all needed) with a weight. Order: the word itself and its term groups; else a typo
@@ -41,6 +61,14 @@ async function concept(index, label, stems, terms, allowParts = true) {
   // Unknown word: a typo, else a compound (both looked up at once), else a longer form. A part of
   // a compound is taken as it is ("griepprik" is not "groep" + "prik").
   if (!allowParts) return { label, alternatives, share: 1 };
+  // A verb form whose infinitive is known ("splits" -> "splitsen"), before the typo corrector
+  // turns it into another word ("spits").
+  const verb = await knownStem(index, terms, infinitives(label).filter((s) => s !== stems[0]));
+  if (verb) {
+    if (await index.posting(verb)) alternatives.push({ stems: [verb], weight: WEIGHT.exact });
+    expand(index, verb, terms, alternatives);
+    return { label, alternatives, share: 1 };
+  }
   const [corrected, parts] = await Promise.all([index.correct(label), index.split(label)]);
   if (corrected && corrected.count === 0) {
     // A correction to a word of the term groups that no article uses ("splits" -> "spits") is
@@ -113,10 +141,48 @@ export async function analyse(index, query) {
     pieces.push({ label: tokens.slice(i, i + length).join(" "), stems: stems.slice(i, i + length) });
     i += length;
   }
+  await joinSeparated(index, terms, pieces);
   const content = pieces.filter((p) => p.stems.length > 1 || !terms.stopwords.has(p.label));
   const used = (content.length ? content : pieces).slice(0, MAX_QUERY_WORDS);
   const concepts = await Promise.all(used.map((p) => concept(index, p.label, p.stems, terms)));
+  await Promise.all(concepts.filter((c) => c.parts).map((c) => partsApart(index, c)));
   return { concepts: concepts.flatMap((c) => c.parts || [c]), capped: content.length > MAX_QUERY_WORDS || cleaned.length > MAX_QUERY_CHARS };
+}
+
+// A separable verb split over the question ("hoe houd ik het teamgevoel vast") becomes one
+// word ("vasthouden") when the site or the term groups know it; the particle is then used up.
+async function joinSeparated(index, terms, pieces) {
+  for (let j = pieces.length - 1; j > 0; j--) {
+    const particle = pieces[j].label;
+    if (!SEPARATED.includes(particle)) continue;
+    for (let i = j - 1; i >= 0; i--) {
+      const verb = pieces[i].label;
+      if (pieces[i].stems.length > 1 || verb.length > VERB_MAX || terms.stopwords.has(verb) || SEPARATED.includes(verb)) continue;
+      const stem = await knownStem(index, terms, infinitives(`${particle}${verb}`));
+      if (stem) {
+        pieces[i] = { label: `${particle}${verb}`, stems: [stem] };
+        pieces.splice(j, 1);
+        break;
+      }
+    }
+  }
+}
+
+// The parts of a compound that no article has together ("schademeldings|proces"): the longest
+// part that the site has carries the concept alone, rather than nothing being found.
+async function partsApart(index, compound) {
+  const articles = async (part) => {
+    const ids = new Set();
+    for (const alternative of part.alternatives) {
+      const lists = await Promise.all(alternative.stems.map((s) => index.posting(s)));
+      if (lists.every(Boolean)) lists[0].ids.filter((id) => lists.every((l) => l.ids.includes(id))).forEach((id) => ids.add(id));
+    }
+    return ids;
+  };
+  const found = await Promise.all(compound.parts.map(articles));
+  if (found.some((ids) => !ids.size) || [...found[0]].some((id) => found.slice(1).every((ids) => ids.has(id)))) return;
+  const longest = compound.parts.reduce((a, b) => (b.label.length > a.label.length ? b : a));
+  compound.parts = [{ ...longest, share: 1 }];
 }
 
 // Ranked article ids for a query, with what the page needs to explain and highlight them.
