@@ -210,8 +210,13 @@ export async function search(index, query, filters = new Map()) {
     const known = present.some((a) => a.weight >= WEIGHT.exact && a.stems.length === 1 && lists.get(a.stems[0]).ids.length >= 2);
     const carried = (a) => (known && a.weight < WEIGHT.equivalent ? WEAK : 1);
     const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
-    const idfs = present.filter((a) => a.weight === top).map((a) => mean(a.stems.map((s) => lists.get(s).idf)));
-    const weight = (idfs.length ? Math.max(...idfs) : UNKNOWN * index.idf(0)) * concept.share;
+    // Through its term groups alone, a concept is as rare as the articles any of its best terms
+    // are in together (a broad group is a common concept), not as its rarest term.
+    const tops = present.filter((a) => a.weight === top);
+    const idfs = tops.map((a) => mean(a.stems.map((s) => lists.get(s).idf)));
+    const union = new Set(tops.flatMap((a) => a.stems.length === 1 ? lists.get(a.stems[0]).ids : []));
+    const viaGroups = top < WEIGHT.exact && union.size ? index.idf(union.size) : Infinity;
+    const weight = (idfs.length ? Math.min(Math.max(...idfs), viaGroups) : UNKNOWN * index.idf(0)) * concept.share;
     weights.push(weight);
     total += weight;
     // Per article, the best alternative: its weight × its BM25 score (the mean over the words of a
