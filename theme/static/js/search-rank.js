@@ -3,7 +3,7 @@
 // alternatives, all on stems), and articles are ranked by the concepts they match. A result needs
 // FLOOR of the query's weight (rare words weigh more), so one shared common word is never enough.
 
-import { MAX_QUERY_CHARS, MAX_QUERY_WORDS, stemOf, words } from "./search-index.js";
+import { MAX_QUERY_CHARS, MAX_QUERY_WORDS, own, stemOf, words } from "./search-index.js";
 
 export const WEIGHT = { exact: 1, equivalent: 0.9, part: 0.8, related: 0.5 };
 export const FLOOR = 0.5; // a result needs this share of the query's weight
@@ -69,7 +69,9 @@ async function concept(index, label, stems, terms, allowParts = true) {
     expand(index, verb, terms, alternatives);
     return { label, alternatives, share: 1 };
   }
-  const [corrected, parts] = await Promise.all([index.correct(label), index.split(label)]);
+  // A real Dutch word the site lacks ("kopen") is no typo of a site word ("komen").
+  const [typo, parts, real] = await Promise.all([index.correct(label), index.split(label), dutchWord(index, label)]);
+  const corrected = real ? null : typo;
   if (corrected && corrected.count === 0) {
     // A correction to a word of the term groups that no article uses ("splits" -> "spits") is
     // worth less than a longer form the site does use ("splitsen").
@@ -91,9 +93,15 @@ async function concept(index, label, stems, terms, allowParts = true) {
   const particle = PARTICLES.find((p) => label.startsWith(p) && label.length - p.length >= 5);
   const bare = particle ? await index.posting(stemOf(label.slice(particle.length))) : null;
   if (bare) return { label, alternatives: [{ stems: [bare.stem], weight: WEIGHT.part }], share: 1 };
-  const completed = await index.complete(label);
+  const completed = real ? null : await index.complete(label);
   if (completed) alternatives.push({ stems: [completed.stem], weight: WEIGHT.related });
   return { label, alternatives, share: 1 };
+}
+
+// Whether `word` is in the Dutch word list of the compound files (the file split() reads anyway).
+async function dutchWord(index, word) {
+  const key = `h${word.slice(0, 2)}`;
+  return (own(await index.sharded("c", key), key) || []).includes(word);
 }
 
 // Whether an article has one of `alternatives` of at least `weight` (their postings are fetched).
