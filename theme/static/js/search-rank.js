@@ -12,6 +12,7 @@ const WEAK = 0.5; // the share of the floor that weak evidence carries when the 
 const PARTICLES = ["terug", "door", "over", "mee", "uit", "aan", "toe", "om", "op", "af", "in"];
 // Particles of separable verbs that stand apart in a question ("houd ... vast" = "vasthouden").
 const SEPARATED = [...PARTICLES, "vast", "samen", "bij", "los", "weg", "na", "voor", "tegen"];
+const PREFIX_MIN = 8; // a group term that starts a longer unknown compound ("klachtenafhandel")
 const VERB_MAX = 7; // a finite verb in a question is short ("houd", "zet", "splits")
 
 // The stems a conjugated verb form may belong to: "splits" -> "splitsen", "houdt" -> "houden",
@@ -89,6 +90,15 @@ async function concept(index, label, stems, terms, allowParts = true) {
       return { label, parts: sub.map((c) => ({ ...c, share: 0.5, alternatives: c.alternatives.map((a) => ({ ...a, weight: a.weight * WEIGHT.part })) })) };
     }
   }
+  // A longer compound that starts with a term of the groups ("klachtenafhandelings|proces"):
+  // that term carries it, as a part.
+  const start = groupPrefix(terms, label);
+  if (start) {
+    const found = [];
+    if (await index.posting(start)) found.push({ stems: [start], weight: WEIGHT.exact });
+    expand(index, start, terms, found);
+    return { label, alternatives: found.map((a) => ({ ...a, weight: a.weight * WEIGHT.part })), share: 1 };
+  }
   // A verb with a separable particle the site writes without it: "inroosteren" -> "roosteren".
   const particle = PARTICLES.find((p) => label.startsWith(p) && label.length - p.length >= 5);
   const bare = particle ? await index.posting(stemOf(label.slice(particle.length))) : null;
@@ -96,6 +106,16 @@ async function concept(index, label, stems, terms, allowParts = true) {
   const completed = real ? null : await index.complete(label);
   if (completed) alternatives.push({ stems: [completed.stem], weight: WEIGHT.related });
   return { label, alternatives, share: 1 };
+}
+
+// The stem of the longest start of `word` (PREFIX_MIN letters or more) that is a one-word term of
+// the groups ("klachtenafhandeling" in "klachtenafhandelingsproces"), or null.
+function groupPrefix(terms, word) {
+  for (let length = word.length - 3; length >= PREFIX_MIN; length--) {
+    const stem = stemOf(word.slice(0, length));
+    if (terms.phrases.has(stem)) return stem;
+  }
+  return null;
 }
 
 // Whether `word` is in the Dutch word list of the compound files (the file split() reads anyway).
