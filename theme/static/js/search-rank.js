@@ -40,8 +40,11 @@ async function concept(index, label, stems, terms, allowParts = true) {
   const content = stems.filter((s, i) => !terms.stopwords.has(label.split(" ")[i]));
   const own = content.length ? content : stems;
   const expanded = [];
-  expand(index, stems.join(" "), terms, expanded); // starts fetching their postings, too
+  expand(index, stems.join(" "), terms, expanded, false); // starts fetching their postings, too
   const [exact, phrase] = await Promise.all([Promise.all(own.map((s) => index.posting(s))), stems.length > 1 ? index.posting(stems.join(" ")) : null]);
+  // The groups in which the reader's word is only a related term give weak evidence, which a word
+  // the site uses in two articles or more does without (each such group costs a file to fetch).
+  if (!(own.length === 1 && exact[0] && exact[0].ids.length >= 2)) expand(index, stems.join(" "), terms, expanded, true);
   // A phrase of the term groups is indexed where its words stand together ("u of je"); the
   // reader's own words also count anywhere in an article (they are what the reader typed).
   if (phrase) alternatives.push({ stems: [phrase.stem], weight: WEIGHT.exact });
@@ -131,9 +134,11 @@ async function foundAbove(index, alternatives, weight) {
   return found.some((lists) => lists.every(Boolean));
 }
 
-// Adds the terms grouped with `phrase` to `alternatives` and starts loading their postings.
-function expand(index, phrase, terms, alternatives) {
+// Adds the terms grouped with `phrase` to `alternatives` and starts loading their postings; with
+// `asRelated` true or false, only the groups where `phrase` is a related or an equivalent term.
+function expand(index, phrase, terms, alternatives, asRelated) {
   for (const { group, related } of terms.phrases.get(phrase) || []) {
+    if (asRelated !== undefined && related !== asRelated) continue;
     const [equivalent, broader] = terms.groups[group];
     const add = (list, weight) => {
       for (const other of list) {
@@ -244,7 +249,8 @@ export async function search(index, query, filters = new Map()) {
     const idfs = tops.map((a) => mean(a.stems.map((s) => lists.get(s).idf)));
     const union = new Set(tops.flatMap((a) => a.stems.length === 1 ? lists.get(a.stems[0]).ids : []));
     const viaGroups = top < WEIGHT.exact && union.size ? index.idf(union.size) : Infinity;
-    const weight = (idfs.length ? Math.min(Math.max(...idfs), viaGroups) : UNKNOWN * index.idf(0)) * concept.share;
+    const rarest = idfs.length ? Math.max(...idfs) : UNKNOWN * index.idf(0);
+    const weight = Math.min(rarest, viaGroups) * concept.share;
     weights.push(weight);
     total += weight;
     // Per article, the best alternative: its weight × its BM25 score (the mean over the words of a
@@ -255,7 +261,7 @@ export async function search(index, query, filters = new Map()) {
       const found = alternative.stems.map((s) => lists.get(s));
       found.forEach((list) => list.forms.forEach((form) => forms.has(form) || forms.set(form, term)));
       const perArticle = new Map();
-      const cap = (list) => Math.min(list.idf, weight / concept.share) / list.idf;
+      const cap = (list) => Math.min(list.idf, rarest) / list.idf;
       for (const list of found) list.ids.forEach((id, i) => perArticle.set(id, [...(perArticle.get(id) || []), list.scores[i] * cap(list)]));
       for (const [id, strengths] of perArticle) {
         if (strengths.length < found.length || (allowed && !allowed.has(id))) continue;
