@@ -65,17 +65,21 @@ async function concept(index, label, stems, terms, allowParts = true) {
   // Unknown word: a typo, else a compound (both looked up at once), else a longer form. A part of
   // a compound is taken as it is ("griepprik" is not "groep" + "prik").
   if (!allowParts) return { label, alternatives, share: 1 };
-  // A verb form whose infinitive is known ("splits" -> "splitsen"), before the typo corrector
-  // turns it into another word ("spits").
-  const verb = await knownStem(index, terms, infinitives(label).filter((s) => s !== stems[0]));
-  if (verb) {
+  // A verb form whose infinitive is known ("splits" -> "splitsen") wins over a typo correction
+  // into another word ("spits"); where both lead to one word ("kantor"), the correction is
+  // announced. A real Dutch word the site lacks ("kopen") is no typo of a site word ("komen").
+  const [verb, typo, parts, real] = await Promise.all([
+    knownStem(index, terms, infinitives(label).filter((s) => s !== stems[0])),
+    index.correct(label),
+    index.split(label),
+    dutchWord(index, label),
+  ]);
+  const corrected = real ? null : typo;
+  if (verb && (!corrected || corrected.stem !== verb)) {
     if (await index.posting(verb)) alternatives.push({ stems: [verb], weight: WEIGHT.exact });
     expand(index, verb, terms, alternatives);
     return { label, alternatives, share: 1 };
   }
-  // A real Dutch word the site lacks ("kopen") is no typo of a site word ("komen").
-  const [typo, parts, real] = await Promise.all([index.correct(label), index.split(label), dutchWord(index, label)]);
-  const corrected = real ? null : typo;
   if (corrected && corrected.count === 0) {
     // A correction to a word of the term groups that no article uses ("splits" -> "spits") is
     // worth less than a longer form the site does use ("splitsen").
