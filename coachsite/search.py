@@ -33,10 +33,10 @@ STOPWORDS = tuple(
         "doen onze ons hun zich tussen wanneer waarom welke waar wie nog niet geen meer dan zo al u uw "
         "mij me hem haar men kun kunnen zal zou zouden was waren word mag mogen over uit tot door nu"
         # question words, auxiliaries and fillers of a reader's question (issue #17): they never
-        # say what the question is about ("hoeveel mag mijn team", "wat doe ik als iedereen steeds")
+        # say what the question is about ("hoeveel mag mijn team", "hoe voorkom ik dat iedereen steeds")
         " hoeveel welk iets iemand iedereen niemand niets alles alle elke elk deze daar hier dus toch even"
         " eens heel echt want wel jullie jou gaat ga gaan krijg krijgt krijgen kunt wilt willen moeten doet"
-        " steeds altijd vaak zelf"
+        " steeds altijd vaak zelf voorkom voorkomen"
     ).split()
 )
 

@@ -49,6 +49,12 @@ async function concept(index, label, stems, terms, allowParts = true) {
   // reader's own words also count anywhere in an article (they are what the reader typed).
   if (phrase) alternatives.push({ stems: [phrase.stem], weight: WEIGHT.exact });
   if (exact.every(Boolean)) alternatives.push({ stems: own, weight: WEIGHT.exact });
+  if (stems.length === 1 && exact[0] && label.endsWith("t") && label.length >= 5) {
+    // A verb's -t form has a stem of its own ("levert"): its other forms ("geleverd") count too.
+    const others = infinitives(label).filter((s) => s !== stems[0]);
+    const lists = await Promise.all(others.map((s) => index.posting(s)));
+    others.forEach((s, i) => lists[i] && alternatives.push({ stems: [s], weight: WEIGHT.equivalent }));
+  }
   alternatives.push(...expanded);
   if (stems.length === 1 && allowParts && !exact[0] && alternatives.length && !(await foundAbove(index, alternatives, WEIGHT.part))) {
     // A word the site lacks whose thesaurus terms on the site are only related ones is also
