@@ -15,21 +15,26 @@ const SEPARATED = [...PARTICLES, "vast", "samen", "bij", "los", "weg", "na", "vo
 const PREFIX_MIN = 8; // a group term that starts a longer unknown compound ("klachtenafhandel")
 const VERB_MAX = 7; // a finite verb in a question is short ("houd", "zet", "splits")
 
-// The stems a conjugated verb form may belong to: "splits" -> "splitsen", "houdt" -> "houden",
-// "ga" -> "gaan", "vasthoud" -> "vasthoudt" (Snowball stems most forms of a verb alike, but not
-// a stem ending in s, nor the -t form).
-function infinitives(word) {
+// The forms a conjugated verb may have: "splits" -> "splitsen", "houdt" -> "houden", "ga" -> "gaan",
+// "vasthoud" -> "vasthoudt" (Snowball stems most forms of a verb alike, but not a stem ending in
+// s, nor the -t form).
+function verbForms(word) {
   const bases = [word, ...(word.endsWith("t") && word.length > 3 ? [word.slice(0, -1)] : [])];
-  const forms = bases.flatMap((base) => [base, `${base}en`, `${base}n`, `${base}t`]);
-  return [...new Set(forms.map(stemOf))];
+  return [...new Set(bases.flatMap((base) => [base, `${base}en`, `${base}n`, `${base}t`]))].filter((form) => form !== word);
 }
 
-// The first of `stems` the site or the term groups know, or null (postings fetched as needed).
-async function knownStem(index, terms, stems) {
-  for (const stem of stems) {
-    if (terms.phrases.has(stem) || (await index.posting(stem))) return stem;
-  }
-  return null;
+// The stems of those of `forms` that an article uses (or, with `groups`, a term group has), other
+// than `not`. Looked up in the typo files of the words (the ones the typo corrector reads), not
+// in a posting file per form.
+async function knownForms(index, terms, forms, not, groups = true) {
+  const found = new Set();
+  await Promise.all(forms.map(async (form) => {
+    const key = `${form.length}${form[0]}`;
+    const entry = own(await index.sharded("w", key), form);
+    const stem = stemOf(form);
+    if (stem !== not && ((entry && entry[0] > 0) || (groups && terms.phrases.has(stem)))) found.add(stem);
+  }));
+  return [...found];
 }
 
 // One query word or phrase as a concept: the ways an article can match it, each a list of
@@ -51,9 +56,7 @@ async function concept(index, label, stems, terms, allowParts = true) {
   if (exact.every(Boolean)) alternatives.push({ stems: own, weight: WEIGHT.exact });
   if (stems.length === 1 && exact[0] && label.endsWith("t") && label.length >= 5) {
     // A verb's -t form has a stem of its own ("levert"): its other forms ("geleverd") count too.
-    const others = infinitives(label).filter((s) => s !== stems[0]);
-    const lists = await Promise.all(others.map((s) => index.posting(s)));
-    others.forEach((s, i) => lists[i] && alternatives.push({ stems: [s], weight: WEIGHT.equivalent }));
+    for (const stem of await knownForms(index, terms, verbForms(label), stems[0], false)) alternatives.push({ stems: [stem], weight: WEIGHT.equivalent });
   }
   alternatives.push(...expanded);
   if (stems.length === 1 && allowParts && !exact[0] && alternatives.length && !(await foundAbove(index, alternatives, WEIGHT.part))) {
@@ -75,7 +78,7 @@ async function concept(index, label, stems, terms, allowParts = true) {
   // into another word ("spits"); where both lead to one word ("kantor"), the correction is
   // announced. A real Dutch word the site lacks ("kopen") is no typo of a site word ("komen").
   const [verb, typo, parts, real] = await Promise.all([
-    knownStem(index, terms, infinitives(label).filter((s) => s !== stems[0])),
+    knownForms(index, terms, verbForms(label), stems[0]).then((found) => found[0] || null),
     index.correct(label),
     index.split(label),
     dutchWord(index, label),
@@ -94,7 +97,7 @@ async function concept(index, label, stems, terms, allowParts = true) {
   }
   if (corrected) {
     alternatives.push({ stems: [corrected.stem], weight: WEIGHT.exact });
-    expand(index, corrected.stem, terms, alternatives);
+    expand(index, corrected.stem, terms, alternatives, corrected.count >= 2 ? false : undefined); // as for a word typed right
     return { label, alternatives, corrected: corrected.word, share: 1 };
   }
   if (parts) {
@@ -201,7 +204,7 @@ async function joinSeparated(index, terms, pieces) {
     for (let i = j - 1; i >= 0; i--) {
       const verb = pieces[i].label;
       if (pieces[i].stems.length > 1 || verb.length > VERB_MAX || terms.stopwords.has(verb) || SEPARATED.includes(verb)) continue;
-      const stem = await knownStem(index, terms, infinitives(`${particle}${verb}`));
+      const [stem] = await knownForms(index, terms, [`${particle}${verb}`, ...verbForms(`${particle}${verb}`)], null);
       if (stem) {
         pieces[i] = { label: `${particle}${verb}`, stems: [stem] };
         pieces.splice(j, 1);
