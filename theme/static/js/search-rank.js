@@ -3,40 +3,13 @@
 // alternatives, all on stems), and articles are ranked by the concepts they match. A result needs
 // FLOOR of the query's weight (rare words weigh more), so one shared common word is never enough.
 
-import { MAX_QUERY_CHARS, MAX_QUERY_WORDS, own, stemOf, words } from "./search-index.js";
+import { dutchWord, groupPrefix, joinSeparated, knownForms, PARTICLES, verbForms } from "./search-forms.js";
+import { MAX_QUERY_CHARS, MAX_QUERY_WORDS, stemOf, words } from "./search-index.js";
 
 export const WEIGHT = { exact: 1, equivalent: 0.9, part: 0.8, related: 0.5 };
 export const FLOOR = 0.5; // a result needs this share of the query's weight
 const UNKNOWN = 1.0;
 const WEAK = 0.5; // the share of the floor that weak evidence carries when the reader's word is known
-const PARTICLES = ["terug", "door", "over", "mee", "uit", "aan", "toe", "om", "op", "af", "in"];
-// Particles of separable verbs that stand apart in a question ("houd ... vast" = "vasthouden").
-const SEPARATED = [...PARTICLES, "vast", "samen", "bij", "los", "weg", "na", "voor", "tegen"];
-const PREFIX_MIN = 8; // a group term that starts a longer unknown compound ("klachtenafhandel")
-const VERB_MAX = 7; // a finite verb in a question is short ("houd", "zet", "splits")
-
-// The forms a conjugated verb may have: "splits" -> "splitsen", "houdt" -> "houden", "ga" -> "gaan",
-// "vasthoud" -> "vasthoudt" (Snowball stems most forms of a verb alike, but not a stem ending in
-// s, nor the -t form).
-function verbForms(word) {
-  const bases = [word, ...(word.endsWith("t") && word.length > 3 ? [word.slice(0, -1)] : [])];
-  return [...new Set(bases.flatMap((base) => [base, `${base}en`, `${base}n`, `${base}t`]))].filter((form) => form !== word);
-}
-
-// The stems of those of `forms` that an article uses (or, with `groups`, a term group has), other
-// than `not`. Looked up in the typo files of the words (the ones the typo corrector reads), not
-// in a posting file per form.
-async function knownForms(index, terms, forms, not, groups = true) {
-  const found = new Set();
-  await Promise.all(forms.map(async (form) => {
-    const key = `${form.length}${form[0]}`;
-    const entry = own(await index.sharded("w", key), form);
-    const stem = stemOf(form);
-    if (stem !== not && ((entry && entry[0] > 0) || (groups && terms.phrases.has(stem)))) found.add(stem);
-  }));
-  return [...found];
-}
-
 // One query word or phrase as a concept: the ways an article can match it, each a list of
 // stems (all needed) with a weight. Order: the word itself and its term groups; else a typo
 // correction; else the parts of a compound (each a concept of its own, sharing the weight).
@@ -71,14 +44,19 @@ async function concept(index, label, stems, terms, allowParts = true) {
     }
   }
   if (alternatives.length || stems.length > 1) return { label, alternatives, share: 1 };
-  // Unknown word: a typo, else a compound (both looked up at once), else a longer form. A part of
-  // a compound is taken as it is ("griepprik" is not "groep" + "prik").
-  if (!allowParts) return { label, alternatives, share: 1 };
+  // A part of a compound is taken as it is ("griepprik" is not "groep" + "prik").
+  return allowParts ? unknownWord(index, label, stems[0], terms) : { label, alternatives, share: 1 };
+}
+
+// A word neither the site nor the term groups know: a verb form, a typo, a compound (looked up
+// at once), else a compound that starts with a group term, a verb with its particle, a longer form.
+async function unknownWord(index, label, stem, terms) {
+  const alternatives = [];
   // A verb form whose infinitive is known ("splits" -> "splitsen") wins over a typo correction
   // into another word ("spits"); where both lead to one word ("kantor"), the correction is
   // announced. A real Dutch word the site lacks ("kopen") is no typo of a site word ("komen").
   const [verb, typo, parts, real] = await Promise.all([
-    knownForms(index, terms, verbForms(label), stems[0]).then((found) => found[0] || null),
+    knownForms(index, terms, verbForms(label), stem).then((found) => found[0] || null),
     index.correct(label),
     index.split(label),
     dutchWord(index, label),
@@ -122,22 +100,6 @@ async function concept(index, label, stems, terms, allowParts = true) {
   const completed = real ? null : await index.complete(label);
   if (completed) alternatives.push({ stems: [completed.stem], weight: WEIGHT.related });
   return { label, alternatives, share: 1 };
-}
-
-// The stem of the longest start of `word` (PREFIX_MIN letters or more) that is a one-word term of
-// the groups ("klachtenafhandeling" in "klachtenafhandelingsproces"), or null.
-function groupPrefix(terms, word) {
-  for (let length = word.length - 3; length >= PREFIX_MIN; length--) {
-    const stem = stemOf(word.slice(0, length));
-    if (terms.phrases.has(stem)) return stem;
-  }
-  return null;
-}
-
-// Whether `word` is in the Dutch word list of the compound files (the file split() reads anyway).
-async function dutchWord(index, word) {
-  const key = `h${word.slice(0, 2)}`;
-  return (own(await index.sharded("c", key), key) || []).includes(word);
 }
 
 // Whether an article has one of `alternatives` of at least `weight` (their postings are fetched).
@@ -193,25 +155,6 @@ export async function analyse(index, query) {
   const concepts = await Promise.all(used.map((p) => concept(index, p.label, p.stems, terms)));
   await Promise.all(concepts.filter((c) => c.parts).map((c) => partsApart(index, c)));
   return { concepts: concepts.flatMap((c) => c.parts || [c]), capped: content.length > MAX_QUERY_WORDS || cleaned.length > MAX_QUERY_CHARS };
-}
-
-// A separable verb split over the question ("hoe houd ik het teamgevoel vast") becomes one
-// word ("vasthouden") when the site or the term groups know it; the particle is then used up.
-async function joinSeparated(index, terms, pieces) {
-  for (let j = pieces.length - 1; j > 0; j--) {
-    const particle = pieces[j].label;
-    if (!SEPARATED.includes(particle)) continue;
-    for (let i = j - 1; i >= 0; i--) {
-      const verb = pieces[i].label;
-      if (pieces[i].stems.length > 1 || verb.length > VERB_MAX || terms.stopwords.has(verb) || SEPARATED.includes(verb)) continue;
-      const [stem] = await knownForms(index, terms, [`${particle}${verb}`, ...verbForms(`${particle}${verb}`)], null);
-      if (stem) {
-        pieces[i] = { label: `${particle}${verb}`, stems: [stem] };
-        pieces.splice(j, 1);
-        break;
-      }
-    }
-  }
 }
 
 // The parts of a compound that no article has together ("schademeldings|proces"): the longest
