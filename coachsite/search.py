@@ -36,7 +36,7 @@ STOPWORDS = tuple(
         # say what the question is about ("hoeveel mag mijn team", "hoe voorkom ik dat iedereen steeds")
         " hoeveel welk iets iemand iedereen niemand niets alles alle elke elk deze daar hier dus toch even"
         " eens heel echt want wel jullie jou gaat ga gaan krijg krijgt krijgen kunt wilt willen moeten doet"
-        " steeds altijd vaak zelf voorkom voorkomen"
+        " steeds altijd vaak zelf voorkom voorkomen tegen via"
     ).split()
 )
 
