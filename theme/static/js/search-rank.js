@@ -10,6 +10,7 @@ export const WEIGHT = { exact: 1, equivalent: 0.9, part: 0.8, related: 0.5 };
 export const FLOOR = 0.5; // a result needs this share of the query's weight
 const UNKNOWN = 1.0;
 const WEAK = 0.5; // the share of the floor that weak evidence carries when the reader's word is known
+
 // One query word or phrase as a concept: the ways an article can match it, each a list of
 // stems (all needed) with a weight. Order: the word itself and its term groups; else a typo
 // correction; else the parts of a compound (each a concept of its own, sharing the weight).
