@@ -31,8 +31,10 @@ from coachsite.search import words as _words
 SHORT_WORD = 4  # shorter words are their own stem (and "kpi", "ja" stay findable)
 
 # Field weights: a word in the title counts as five in the body (the issue: titles, tags and tip
-# headings weigh more than body text). Synonyms and compound parts are the browser's business.
-WEIGHTS = {"title": 5.0, "tags": 3.0, "headings": 3.0, "theme": 1.0, "body": 1.0}
+# headings weigh more than body text). The summary is the author's own one-line description of the
+# post, often in the reader's words ("procedures en formulieren"), so it weighs as a tip heading.
+# Synonyms and compound parts are the browser's business.
+WEIGHTS = {"title": 5.0, "summary": 3.0, "tags": 3.0, "headings": 3.0, "theme": 1.0, "body": 1.0}
 K1, B = 1.2, 0.75  # BM25, the usual values
 
 H2_RE = re.compile(r'<h2 id="(?P<anchor>[^"]+)">(?P<heading>.*?)</h2>', re.S)
@@ -62,6 +64,7 @@ class Document:
     authors: list[str]
     tags: list[str]
     sections: list[Section]
+    summary: str = ""  # the post's Summary metadata as plain text (not shown in results)
     fields: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def field_words(self) -> dict[str, list[str]]:
@@ -69,6 +72,7 @@ class Document:
         if not self.fields:
             self.fields = {
                 "title": _words(self.title),
+                "summary": _words(self.summary),
                 "tags": _words(" ".join(self.tags)),
                 "headings": _words(" ".join(s.heading for s in self.sections)),
                 "theme": _words(self.theme),

@@ -28,7 +28,7 @@ from coachsite.i18n import _
 from coachsite.newsletter.archive import write_atomically
 from coachsite.search import MAX_WORD, load_groups
 from coachsite.search_files import write_index
-from coachsite.search_index import Document, sections_of
+from coachsite.search_index import Document, html_text, sections_of
 
 log = logging.getLogger(__name__)
 _failed: dict[str, str] = {}  # output folder -> the error, raised when Pelican has finished
@@ -54,6 +54,7 @@ def document(article) -> Document:
         authors=[a.name for a in getattr(article, "authors", [])],
         tags=[t.name for t in getattr(article, "tags", [])],
         sections=sections_of(article._content),
+        summary=html_text(article.metadata.get("summary") or ""),
     )
 
 

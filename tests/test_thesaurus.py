@@ -106,6 +106,20 @@ def test_the_words_the_issues_name_are_covered(term):
     assert any(term in g[2] for g in all_groups()), term
 
 
+# The words readers type, from the project's domain notes (/work/shared/domain.md in the brief).
+DOMAIN_WORDS = [
+    "thuiswerken", "hybride werken", "op afstand", "terug naar kantoor", "kantoordag", "regels", "regelruimte",
+    "beslisruimte", "mandaat", "autonomie", "vertrouwen", "empowerment", "klanteigenaarschap", "verwachtingen managen",
+    "nee durven zeggen", "aankaarten", "lef", "klacht", "afspraak is afspraak", "klantbeleving", "klanttevredenheid",
+    "ambassadeur", "medewerkersbetrokkenheid", "verloop", "burn-out", "werkdruk",
+]
+
+
+@pytest.mark.parametrize("term", DOMAIN_WORDS)
+def test_the_domain_words_readers_type_are_in_a_group(term):
+    assert any(term in g[2] + g[3] for g in all_groups()), term
+
+
 def test_synonyms_stay_the_coachs_short_list():
     groups = load_synonyms(SYNONYMS)  # the format the coach edits: commas only, no ';'
     assert len(groups) <= 15 and ";" not in "".join(line for line in SYNONYMS.read_text(encoding="utf-8").splitlines()

@@ -3,13 +3,13 @@
 // alternatives, all on stems), and articles are ranked by the concepts they match. A result needs
 // FLOOR of the query's weight (rare words weigh more), so one shared common word is never enough.
 
+import { dutchWord, groupPrefix, joinSeparated, knownForms, PARTICLES, verbForms } from "./search-forms.js";
 import { MAX_QUERY_CHARS, MAX_QUERY_WORDS, stemOf, words } from "./search-index.js";
 
 export const WEIGHT = { exact: 1, equivalent: 0.9, part: 0.8, related: 0.5 };
 export const FLOOR = 0.5; // a result needs this share of the query's weight
 const UNKNOWN = 1.0;
 const WEAK = 0.5; // the share of the floor that weak evidence carries when the reader's word is known
-const PARTICLES = ["terug", "door", "over", "mee", "uit", "aan", "toe", "om", "op", "af", "in"];
 
 // One query word or phrase as a concept: the ways an article can match it, each a list of
 // stems (all needed) with a weight. Order: the word itself and its term groups; else a typo
@@ -19,12 +19,19 @@ async function concept(index, label, stems, terms, allowParts = true) {
   const content = stems.filter((s, i) => !terms.stopwords.has(label.split(" ")[i]));
   const own = content.length ? content : stems;
   const expanded = [];
-  expand(index, stems.join(" "), terms, expanded); // starts fetching their postings, too
+  expand(index, stems.join(" "), terms, expanded, false); // starts fetching their postings, too
   const [exact, phrase] = await Promise.all([Promise.all(own.map((s) => index.posting(s))), stems.length > 1 ? index.posting(stems.join(" ")) : null]);
+  // The groups in which the reader's word is only a related term give weak evidence, which a word
+  // the site uses in two articles or more does without (each such group costs a file to fetch).
+  if (!(own.length === 1 && exact[0] && exact[0].ids.length >= 2)) expand(index, stems.join(" "), terms, expanded, true);
   // A phrase of the term groups is indexed where its words stand together ("u of je"); the
   // reader's own words also count anywhere in an article (they are what the reader typed).
   if (phrase) alternatives.push({ stems: [phrase.stem], weight: WEIGHT.exact });
   if (exact.every(Boolean)) alternatives.push({ stems: own, weight: WEIGHT.exact });
+  if (stems.length === 1 && exact[0] && label.endsWith("t") && label.length >= 5) {
+    // A verb's -t form has a stem of its own ("levert"): its other forms ("geleverd") count too.
+    for (const stem of await knownForms(index, terms, verbForms(label), stems[0], false)) alternatives.push({ stems: [stem], weight: WEIGHT.equivalent });
+  }
   alternatives.push(...expanded);
   if (stems.length === 1 && allowParts && !exact[0] && alternatives.length && !(await foundAbove(index, alternatives, WEIGHT.part))) {
     // A word the site lacks whose thesaurus terms on the site are only related ones is also
@@ -38,10 +45,29 @@ async function concept(index, label, stems, terms, allowParts = true) {
     }
   }
   if (alternatives.length || stems.length > 1) return { label, alternatives, share: 1 };
-  // Unknown word: a typo, else a compound (both looked up at once), else a longer form. A part of
-  // a compound is taken as it is ("griepprik" is not "groep" + "prik").
-  if (!allowParts) return { label, alternatives, share: 1 };
-  const [corrected, parts] = await Promise.all([index.correct(label), index.split(label)]);
+  // A part of a compound is taken as it is ("griepprik" is not "groep" + "prik").
+  return allowParts ? unknownWord(index, label, stems[0], terms) : { label, alternatives, share: 1 };
+}
+
+// A word neither the site nor the term groups know: a verb form, a typo, a compound (looked up
+// at once), else a compound that starts with a group term, a verb with its particle, a longer form.
+async function unknownWord(index, label, stem, terms) {
+  const alternatives = [];
+  // A verb form whose infinitive is known ("splits" -> "splitsen") wins over a typo correction
+  // into another word ("spits"); where both lead to one word ("kantor"), the correction is
+  // announced. A real Dutch word the site lacks ("kopen") is no typo of a site word ("komen").
+  const [verb, typo, parts, real] = await Promise.all([
+    knownForms(index, terms, verbForms(label), stem).then((found) => found[0] || null),
+    index.correct(label),
+    index.split(label),
+    dutchWord(index, label),
+  ]);
+  const corrected = real ? null : typo;
+  if (verb && (!corrected || corrected.stem !== verb)) {
+    if (await index.posting(verb)) alternatives.push({ stems: [verb], weight: WEIGHT.exact });
+    expand(index, verb, terms, alternatives);
+    return { label, alternatives, share: 1 };
+  }
   if (corrected && corrected.count === 0) {
     // A correction to a word of the term groups that no article uses ("splits" -> "spits") is
     // worth less than a longer form the site does use ("splitsen").
@@ -50,7 +76,7 @@ async function concept(index, label, stems, terms, allowParts = true) {
   }
   if (corrected) {
     alternatives.push({ stems: [corrected.stem], weight: WEIGHT.exact });
-    expand(index, corrected.stem, terms, alternatives);
+    expand(index, corrected.stem, terms, alternatives, corrected.count >= 2 ? false : undefined); // as for a word typed right
     return { label, alternatives, corrected: corrected.word, share: 1 };
   }
   if (parts) {
@@ -59,11 +85,20 @@ async function concept(index, label, stems, terms, allowParts = true) {
       return { label, parts: sub.map((c) => ({ ...c, share: 0.5, alternatives: c.alternatives.map((a) => ({ ...a, weight: a.weight * WEIGHT.part })) })) };
     }
   }
+  // A longer compound that starts with a term of the groups ("klachtenafhandelings|proces"):
+  // that term carries it, as a part.
+  const start = groupPrefix(terms, label);
+  if (start) {
+    const found = [];
+    if (await index.posting(start)) found.push({ stems: [start], weight: WEIGHT.exact });
+    expand(index, start, terms, found);
+    return { label, alternatives: found.map((a) => ({ ...a, weight: a.weight * WEIGHT.part })), share: 1 };
+  }
   // A verb with a separable particle the site writes without it: "inroosteren" -> "roosteren".
   const particle = PARTICLES.find((p) => label.startsWith(p) && label.length - p.length >= 5);
   const bare = particle ? await index.posting(stemOf(label.slice(particle.length))) : null;
   if (bare) return { label, alternatives: [{ stems: [bare.stem], weight: WEIGHT.part }], share: 1 };
-  const completed = await index.complete(label);
+  const completed = real ? null : await index.complete(label);
   if (completed) alternatives.push({ stems: [completed.stem], weight: WEIGHT.related });
   return { label, alternatives, share: 1 };
 }
@@ -75,9 +110,11 @@ async function foundAbove(index, alternatives, weight) {
   return found.some((lists) => lists.every(Boolean));
 }
 
-// Adds the terms grouped with `phrase` to `alternatives` and starts loading their postings.
-function expand(index, phrase, terms, alternatives) {
+// Adds the terms grouped with `phrase` to `alternatives` and starts loading their postings; with
+// `asRelated` true or false, only the groups where `phrase` is a related or an equivalent term.
+function expand(index, phrase, terms, alternatives, asRelated) {
   for (const { group, related } of terms.phrases.get(phrase) || []) {
+    if (asRelated !== undefined && related !== asRelated) continue;
     const [equivalent, broader] = terms.groups[group];
     const add = (list, weight) => {
       for (const other of list) {
@@ -113,10 +150,29 @@ export async function analyse(index, query) {
     pieces.push({ label: tokens.slice(i, i + length).join(" "), stems: stems.slice(i, i + length) });
     i += length;
   }
+  await joinSeparated(index, terms, pieces);
   const content = pieces.filter((p) => p.stems.length > 1 || !terms.stopwords.has(p.label));
   const used = (content.length ? content : pieces).slice(0, MAX_QUERY_WORDS);
   const concepts = await Promise.all(used.map((p) => concept(index, p.label, p.stems, terms)));
+  await Promise.all(concepts.filter((c) => c.parts).map((c) => partsApart(index, c)));
   return { concepts: concepts.flatMap((c) => c.parts || [c]), capped: content.length > MAX_QUERY_WORDS || cleaned.length > MAX_QUERY_CHARS };
+}
+
+// The parts of a compound that no article has together ("schademeldings|proces"): the longest
+// part that the site has carries the concept alone, rather than nothing being found.
+async function partsApart(index, compound) {
+  const articles = async (part) => {
+    const ids = new Set();
+    for (const alternative of part.alternatives) {
+      const lists = await Promise.all(alternative.stems.map((s) => index.posting(s)));
+      if (lists.every(Boolean)) lists[0].ids.filter((id) => lists.every((l) => l.ids.includes(id))).forEach((id) => ids.add(id));
+    }
+    return ids;
+  };
+  const found = await Promise.all(compound.parts.map(articles));
+  if (found.some((ids) => !ids.size) || [...found[0]].some((id) => found.slice(1).every((ids) => ids.has(id)))) return;
+  const longest = compound.parts.reduce((a, b) => (b.label.length > a.label.length ? b : a));
+  compound.parts = [{ ...longest, share: 1 }];
 }
 
 // Ranked article ids for a query, with what the page needs to explain and highlight them.
@@ -144,8 +200,14 @@ export async function search(index, query, filters = new Map()) {
     const known = present.some((a) => a.weight >= WEIGHT.exact && a.stems.length === 1 && lists.get(a.stems[0]).ids.length >= 2);
     const carried = (a) => (known && a.weight < WEIGHT.equivalent ? WEAK : 1);
     const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
-    const idfs = present.filter((a) => a.weight === top).map((a) => mean(a.stems.map((s) => lists.get(s).idf)));
-    const weight = (idfs.length ? Math.max(...idfs) : UNKNOWN * index.idf(0)) * concept.share;
+    // Through its term groups alone, a concept is as rare as the articles any of its best terms
+    // are in together (a broad group is a common concept), not as its rarest term.
+    const tops = present.filter((a) => a.weight === top);
+    const idfs = tops.map((a) => mean(a.stems.map((s) => lists.get(s).idf)));
+    const union = new Set(tops.flatMap((a) => a.stems.length === 1 ? lists.get(a.stems[0]).ids : []));
+    const viaGroups = top < WEIGHT.exact && union.size ? index.idf(union.size) : Infinity;
+    const rarest = idfs.length ? Math.max(...idfs) : UNKNOWN * index.idf(0);
+    const weight = Math.min(rarest, viaGroups) * concept.share;
     weights.push(weight);
     total += weight;
     // Per article, the best alternative: its weight × its BM25 score (the mean over the words of a
@@ -156,7 +218,7 @@ export async function search(index, query, filters = new Map()) {
       const found = alternative.stems.map((s) => lists.get(s));
       found.forEach((list) => list.forms.forEach((form) => forms.has(form) || forms.set(form, term)));
       const perArticle = new Map();
-      const cap = (list) => Math.min(list.idf, weight / concept.share) / list.idf;
+      const cap = (list) => Math.min(list.idf, rarest) / list.idf;
       for (const list of found) list.ids.forEach((id, i) => perArticle.set(id, [...(perArticle.get(id) || []), list.scores[i] * cap(list)]));
       for (const [id, strengths] of perArticle) {
         if (strengths.length < found.length || (allowed && !allowed.has(id))) continue;
