@@ -91,21 +91,28 @@ _STEMS: dict[str, str] = {}  # shared by every build of one process (``make serv
 STEM_CACHE_VERSION = f"snowballstemmer {importlib.metadata.version('snowballstemmer')} dutch"
 
 
+_LOADED: set[str] = set()  # stem cache files already read by this process
+
+
 class Stems:
-    """Folded word -> Dutch Snowball stem, memoised (a site has far fewer words than tokens; the
-    pure-Python stemmer costs about 0.2 ms a word, most of the work of indexing a small site).
-    With ``cache_file`` (in Pelican's cache folder) the stems of earlier builds are reused."""
+    """Folded word -> Dutch Snowball stem, memoised (a site has far fewer words than tokens).
+    ``snowballstemmer.stemmer`` is PyStemmer's C build of the same Snowball algorithm (about 10x
+    faster than the pure-Python one, which costs about 0.2 ms a word; a test checks that both stem
+    alike). With ``cache_file`` (in Pelican's cache folder) the stems of earlier builds are reused."""
 
     def __init__(self, cache_file: Path | None = None):
         self._stemmer = snowballstemmer.stemmer("dutch")
         self._cache = _STEMS
         self._file = cache_file
-        self._known = 0
-        if cache_file and not self._cache:
+        # Read once per process, also when the checks have already stemmed the term groups
+        # (earlier, the file was skipped whenever the memo held anything: never read in make html).
+        if cache_file and str(cache_file) not in _LOADED:
+            _LOADED.add(str(cache_file))
             with contextlib.suppress(OSError, ValueError):
                 data = json.loads(Path(cache_file).read_text(encoding="utf-8"))
                 if data.get("version") == STEM_CACHE_VERSION:
-                    self._cache.update(data["stems"])
+                    for word, stem in data["stems"].items():
+                        self._cache.setdefault(word, stem)
         self._known = len(self._cache)
 
     def __call__(self, word: str) -> str:
