@@ -105,7 +105,11 @@ def keep_unchanged(built: Path, output: Path) -> int:
         for name in files:
             new, old = os.path.join(folder, name), os.path.join(old_folder, name)
             try:
-                if os.stat(old).st_size != os.stat(new).st_size or not _same_bytes(new, old):
+                old_info, new_info = os.stat(old), os.stat(new)
+                if (old_info.st_ino, old_info.st_dev) == (new_info.st_ino, new_info.st_dev):
+                    kept += 1  # already a link to the old file (render cache, search index)
+                    continue
+                if old_info.st_size != new_info.st_size or not _same_bytes(new, old):
                     continue
                 link = os.path.join(folder, f".{name}.link")
                 os.link(old, link)

@@ -91,7 +91,7 @@ _STEMS: dict[str, str] = {}  # shared by every build of one process (``make serv
 STEM_CACHE_VERSION = f"snowballstemmer {importlib.metadata.version('snowballstemmer')} dutch"
 
 
-_LOADED: set[str] = set()  # stem cache files already read by this process
+_LOADED: dict[str, dict] = {}  # stem cache file -> the memo it was read into (once per process)
 
 
 class Stems:
@@ -100,14 +100,15 @@ class Stems:
     faster than the pure-Python one, which costs about 0.2 ms a word; a test checks that both stem
     alike). With ``cache_file`` (in Pelican's cache folder) the stems of earlier builds are reused."""
 
-    def __init__(self, cache_file: Path | None = None):
+    def __init__(self, cache_file: Path | None = None, counts=None):
         self._stemmer = snowballstemmer.stemmer("dutch")
+        self.counts = counts  # the per-document count cache of this build (or None)
         self._cache = _STEMS
         self._file = cache_file
         # Read once per process, also when the checks have already stemmed the term groups
         # (earlier, the file was skipped whenever the memo held anything: never read in make html).
-        if cache_file and str(cache_file) not in _LOADED:
-            _LOADED.add(str(cache_file))
+        if cache_file and _LOADED.get(str(cache_file)) is not self._cache:
+            _LOADED[str(cache_file)] = self._cache
             with contextlib.suppress(OSError, ValueError):
                 data = json.loads(Path(cache_file).read_text(encoding="utf-8"))
                 if data.get("version") == STEM_CACHE_VERSION:
@@ -151,13 +152,35 @@ def phrase_counts(words: list[str], stem_of: dict[str, str], starts: dict) -> di
     is the one place where word order is known."""
     found: dict[str, tuple[int, set[str]]] = {}
     stemmed = [stem_of[w] for w in words]
-    for i, stem in enumerate(stemmed):
-        for phrase in starts.get(stem, ()):
+    for i in [i for i, stem in enumerate(stemmed) if stem in starts]:  # the loop in C: few starts
+        for phrase in starts[stemmed[i]]:
             if tuple(stemmed[i : i + len(phrase)]) == phrase:
                 key = " ".join(phrase)
                 count, forms = found.get(key, (0, set()))
                 found[key] = (count + 1, forms | set(words[i : i + len(phrase)]))
     return found
+
+
+def count_document(doc: Document, stems: Stems, starts: dict) -> tuple[dict[str, float], set[str], dict[str, set[str]], int]:
+    """One document's share of the index, independent of every other document (so it can be
+    cached per document, ``coachsite.search_cache``): weighted term frequencies per stem and
+    phrase, its distinct words, the words that made each phrase, and its body length."""
+    tf: dict[str, float] = {}
+    seen: set[str] = set()
+    phrase_forms: dict[str, set[str]] = {}
+    for name, words in doc.field_words().items():
+        weight = WEIGHTS[name]
+        counts = Counter(words)
+        seen.update(counts)
+        stem_of = {}
+        for word, count in counts.items():
+            stem = stem_of[word] = stems(word)
+            tf[stem] = tf.get(stem, 0.0) + weight * count
+        if starts and not starts.keys().isdisjoint(stem_of.values()):
+            for key, (count, words_used) in phrase_counts(words, stem_of, starts).items():
+                tf[key] = tf.get(key, 0.0) + weight * count
+                phrase_forms.setdefault(key, set()).update(words_used)
+    return tf, seen, phrase_forms, max(1, len(doc.fields["body"]))
 
 
 def score_documents(docs: list[Document], stems: Stems, phrases=()) -> tuple[dict[str, dict[int, float]], dict[str, set[str]], Counter]:
@@ -167,30 +190,23 @@ def score_documents(docs: list[Document], stems: Stems, phrases=()) -> tuple[dic
 
     Words are counted per field first (in C, by ``Counter``), so stemming and weighting run once
     per distinct word of a document rather than once per word; a field is scanned for phrases
-    only when it has the first word of one."""
+    only when it has the first word of one. With ``stems.counts`` (a ``search_cache.CountCache``)
+    a document whose text did not change since the last build is not counted again."""
     weighted: list[dict[str, float]] = []
     lengths: list[int] = []
     vocabulary: Counter = Counter()
     starts = phrase_starts(phrases)
     forms: dict[str, set[str]] = {}
-    for doc in docs:
-        tf: dict[str, float] = {}
-        seen: set[str] = set()
-        for name, words in doc.field_words().items():
-            weight = WEIGHTS[name]
-            counts = Counter(words)
-            seen.update(counts)
-            stem_of = {}
-            for word, count in counts.items():
-                stem = stem_of[word] = stems(word)
-                tf[stem] = tf.get(stem, 0.0) + weight * count
-            if starts and not starts.keys().isdisjoint(stem_of.values()):
-                for key, (count, words_used) in phrase_counts(words, stem_of, starts).items():
-                    tf[key] = tf.get(key, 0.0) + weight * count
-                    forms.setdefault(key, set()).update(words_used)
+    if stems.counts is not None:  # a warm build: only changed documents are counted
+        counted = stems.counts.count(docs, lambda doc: count_document(doc, stems, starts), phrases)
+    else:
+        counted = [count_document(doc, stems, starts) for doc in docs]
+    for tf, seen, phrase_forms, length in counted:
+        for key, words_used in phrase_forms.items():
+            forms.setdefault(key, set()).update(words_used)
         vocabulary.update(seen)
         weighted.append(tf)
-        lengths.append(max(1, len(doc.fields["body"])))
+        lengths.append(length)
     for word in vocabulary:
         forms.setdefault(stems(word), set()).add(word)
     n = len(docs)
