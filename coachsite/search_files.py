@@ -231,12 +231,11 @@ def write_index(docs: list[Document], groups: list[TermGroup], site: Path, cache
     for path, data in files.items():
         target = str(folder / path)
         recorded = old.get(path)
-        if recorded and recorded[0] == digests[path] and _link_if_same(old_folder + path, target, recorded):
-            record[path] = recorded
-            continue
-        with open(target, "wb") as handle:
-            handle.write(data)
-        info = os.stat(target)
+        info = recorded and recorded[0] == digests[path] and _link_if_same(old_folder + path, target, recorded, data)
+        if not info:
+            with open(target, "wb") as handle:
+                handle.write(data)
+            info = os.stat(target)
         record[path] = (digests[path], info.st_size, info.st_mtime_ns, info.st_ino)
     if record_path:
         with contextlib.suppress(OSError):
@@ -257,17 +256,22 @@ def _last_files(record_path: Path | None, previous: Path | None) -> tuple[str, d
         return "", {}
 
 
-def _link_if_same(source: str, target: str, recorded: tuple) -> bool:
-    """Hard-link ``source`` to ``target`` if it is still the file recorded (same inode, size and
-    modification time: a file replaced or changed since is written anew, never trusted)."""
+def _link_if_same(source: str, target: str, recorded: tuple, data: bytes) -> os.stat_result | None:
+    """Hard-link ``source`` to ``target`` if it holds ``data``; return its ``stat``. Trusted
+    without reading only while it is the very file recorded (inode, size, modification time);
+    otherwise (replaced by ``keep_unchanged``, or changed by hand) its bytes are compared."""
     try:
         info = os.stat(source)
-        if (info.st_size, info.st_mtime_ns, info.st_ino) != tuple(recorded[1:]):
-            return False
+        if info.st_size != len(data):
+            return None
+        if (info.st_mtime_ns, info.st_ino) != tuple(recorded[2:]):
+            with open(source, "rb") as handle:
+                if handle.read() != data:
+                    return None
         os.link(source, target)
     except OSError:  # gone, or no hard links on this file system: written instead
-        return False
-    return True
+        return None
+    return info
 
 
 def folder_stats(folder: Path) -> dict:
