@@ -137,12 +137,13 @@ class Stems:
         self._known = len(self._cache)
 
 
-def phrase_starts(phrases) -> dict[str, list[tuple[str, ...]]]:
-    """Multi-word phrases (tuples of stems) by their first stem, for ``phrase_counts``."""
-    starts: dict[str, list[tuple[str, ...]]] = {}
+def phrase_starts(phrases) -> dict[str, dict[str, list[tuple[str, ...]]]]:
+    """Multi-word phrases (tuples of stems) by their first and second stem, for ``phrase_counts``
+    (first stems such as "van" or "u" are everywhere; the second one rules most places out)."""
+    starts: dict[str, dict[str, list[tuple[str, ...]]]] = {}
     for phrase in phrases:
         if len(phrase) > 1:
-            starts.setdefault(phrase[0], []).append(tuple(phrase))
+            starts.setdefault(phrase[0], {}).setdefault(phrase[1], []).append(tuple(phrase))
     return starts
 
 
@@ -152,8 +153,9 @@ def phrase_counts(words: list[str], stem_of: dict[str, str], starts: dict) -> di
     is the one place where word order is known."""
     found: dict[str, tuple[int, set[str]]] = {}
     stemmed = [stem_of[w] for w in words]
+    stemmed.append("")  # a last word starts no phrase: every phrase has a second stem
     for i in [i for i, stem in enumerate(stemmed) if stem in starts]:  # the loop in C: few starts
-        for phrase in starts[stemmed[i]]:
+        for phrase in starts[stemmed[i]].get(stemmed[i + 1], ()):
             if tuple(stemmed[i : i + len(phrase)]) == phrase:
                 key = " ".join(phrase)
                 count, forms = found.get(key, (0, set()))
