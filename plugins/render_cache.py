@@ -25,16 +25,19 @@ Settings (set by ``coachsite.build``): ``RENDER_PREVIOUS_OUTPUT`` (the output be
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 from pelican import signals
 from pelican.contents import Content
 from pelican.paginator import Page, Paginator
 from pelican.urlwrappers import URLWrapper
+from pelican.utils import sanitised_join
 from pelican.writers import Writer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,11 +218,48 @@ class RecordingTemplate:
             signature = _digest(writer.signatures.site_of(self.context) + self.template.name + name + repr(own) + repr(page_keys))
         except Unknown:
             return self.template.render(localcontext)
-        text = writer.reuse(name, signature)
-        if text is None:
-            text = self.template.render(localcontext)
+        reused = writer.reuse(name, signature)
+        if reused is not None:
+            return reused
+        text = self.template.render(localcontext)
         writer.record[name] = [signature, _digest(text)]
         return text
+
+
+class LinkedPage(str):
+    """An empty "text" standing for the previous build's file of the page, which is hard-linked
+    into the new site instead of written (``CachingWriter._open_w``): no bytes written, and the
+    file keeps its inode and date, so ``keep_unchanged`` and rsync skip it at once."""
+
+    source: str
+
+
+class _PageFile:
+    """What ``Writer._open_w`` returns: writes the text, or links the file a ``LinkedPage`` names."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()
+
+    def write(self, text: str) -> None:
+        target = self.handle.name
+        if not isinstance(text, LinkedPage) or target == os.devnull:
+            self.handle.write(text)
+            return
+        self.handle.close()  # Pelican's bookkeeping made the (empty) file: replace it by the link
+        link = f"{target}.link"
+        try:
+            os.link(text.source, link)
+            os.replace(link, target)
+        except OSError:  # no hard links here: copy the old bytes
+            with contextlib.suppress(OSError):
+                os.unlink(link)
+            shutil.copyfile(text.source, target)
 
 
 class CachingWriter(Writer):
@@ -231,6 +271,7 @@ class CachingWriter(Writer):
         self.signatures = Signatures(settings)
         self.record: dict[str, list] = {}
         self.reused = 0
+        self.linking: set[str] = set()  # files to be written as links (``LinkedPage``)
         self.old: dict = {}
         _writers[os.fspath(output_path)] = self
         with_record = self.record_path.with_suffix(".json")
@@ -240,18 +281,31 @@ class CachingWriter(Writer):
             except (ValueError, KeyError, TypeError):  # a damaged record: render everything
                 self.old = {}
 
-    def reuse(self, name: str, signature: str) -> str | None:
+    def reuse(self, name: str, signature: str) -> LinkedPage | None:
+        """The previous build's file for ``name`` if its signature is unchanged and the file is
+        still what was recorded: trusted by inode, size and date, else by the hash of its bytes."""
         recorded = self.old.get(name)
         if not recorded or recorded[0] != signature:
             return None
+        source = os.path.join(self.previous, name)
         try:
-            text = (self.previous / name).read_text(encoding="utf-8")
-        except (OSError, ValueError):
-            return None
-        if _digest(text) != recorded[1]:  # changed by hand or by another build
+            info = os.stat(source)
+            if [info.st_size, info.st_mtime_ns, info.st_ino] != recorded[2:]:
+                with open(source, "rb") as handle:
+                    if hashlib.sha1(handle.read()).hexdigest() != recorded[1]:
+                        return None  # changed by hand or by another build
+        except OSError:
             return None
         self.reused += 1
-        return text
+        self.record[name] = [signature, recorded[1], info.st_size, info.st_mtime_ns, info.st_ino]
+        self.linking.add(sanitised_join(self.output_path, name))
+        page = LinkedPage()
+        page.source = source
+        return page
+
+    def _open_w(self, filename, encoding, override=False):
+        handle = super()._open_w(filename, encoding, override)
+        return _PageFile(handle) if filename in self.linking else handle
 
     def write_file(self, name, template, context, *args, **kwargs):
         if name:
@@ -260,6 +314,11 @@ class CachingWriter(Writer):
 
     def save(self) -> None:
         """This build's record, beside the final one; ``coachsite.build`` promotes it after the swap."""
+        for name, entry in self.record.items():  # rendered pages: how to trust them next time
+            if len(entry) == 2:
+                with contextlib.suppress(OSError):
+                    info = os.stat(os.path.join(self.output_path, name))
+                    entry += [info.st_size, info.st_mtime_ns, info.st_ino]
         pending = self.record_path.with_suffix(".pending")
         pending.parent.mkdir(parents=True, exist_ok=True)
         pending.write_text(json.dumps({"pages": self.record, "reused": self.reused}), encoding="utf-8")
