@@ -27,7 +27,9 @@ from pathlib import Path
 
 from coachsite import search, search_index
 
-CACHE_NAME = "search-counts.marshal"
+CACHE_NAME = "search-counts.marshal"  # every document's counts (rewritten now and then)
+DELTA_NAME = "search-counts-delta.marshal"  # the documents counted since (rewritten each build)
+DELTA_MAX = 0.1  # share of the documents the delta may hold before the whole file is rewritten
 
 
 def _code_digest() -> str:
@@ -45,25 +47,40 @@ def document_key(doc) -> bytes:
 
 class CountCache:
     """``count(docs, count_one, phrases)``: the counts of ``docs`` in order, from the cache where
-    the document and the phrases are unchanged, else from ``count_one(doc)``; then ``save()``."""
+    the document and the phrases are unchanged, else from ``count_one(doc)``; then ``save()``.
+
+    Writing every document's counts after each edit would cost more than counting the edited
+    post: a warm build writes only a small delta file of the documents the main file lacks, and
+    rewrites the main file when the delta grows past ``DELTA_MAX`` of the site."""
 
     def __init__(self, folder: Path):
         self.path = Path(folder) / CACHE_NAME
-        self.old: dict = {}
+        self.delta_path = Path(folder) / DELTA_NAME
+        self.base: dict = {}
+        self.token = ""  # names the main file the delta belongs to
         self.new: dict = {}
         self.counted = 0  # documents counted (not found) in the last ``count``
         self.version = ""
 
-    def count(self, docs, count_one, phrases) -> list:
-        self.version = _code_digest() + repr(sorted(phrases))
+    def _load(self) -> dict:
         with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError):
             data = marshal.loads(self.path.read_bytes())
             if data["version"] == self.version:
-                self.old = data["docs"]
+                self.base, self.token = data["docs"], data["token"]
+        known = dict(self.base)
+        with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError):
+            delta = marshal.loads(self.delta_path.read_bytes())
+            if self.token and delta["version"] == self.version and delta["token"] == self.token:
+                known.update(delta["docs"])
+        return known
+
+    def count(self, docs, count_one, phrases) -> list:
+        self.version = _code_digest() + repr(sorted(phrases))
+        known = self._load()
         self.new, self.counted, result = {}, 0, []
         for doc in docs:
             key = document_key(doc)
-            counts = self.old.get(key)
+            counts = known.get(key)
             if counts is None:
                 counts = count_one(doc)
                 self.counted += 1
@@ -72,15 +89,26 @@ class CountCache:
         return result
 
     def save(self) -> None:
-        """Keep this build's counts for the next build (only when something was counted)."""
-        if not self.counted and len(self.new) == len(self.old):
+        """Keep this build's counts for the next build: the documents the main file lacks go into
+        the delta file, or everything into a new main file once the delta is too big."""
+        missing = {key: counts for key, counts in self.new.items() if key not in self.base}
+        if self.token and len(missing) <= DELTA_MAX * len(self.new):
+            self._write(self.delta_path, {"version": self.version, "token": self.token, "docs": missing})
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+        token = os.urandom(8).hex()
+        self._write(self.path, {"version": self.version, "token": token, "docs": self.new})
+        self.base, self.token = self.new, token
+        with contextlib.suppress(OSError):
+            self.delta_path.unlink()
+
+    @staticmethod
+    def _write(path: Path, data: dict) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
-                marshal.dump({"version": self.version, "docs": self.new}, handle)
-            os.replace(tmp, self.path)
+                marshal.dump(data, handle)
+            os.replace(tmp, path)
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)

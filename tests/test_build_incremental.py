@@ -220,6 +220,11 @@ def test_search_index_counts_only_the_edited_post_and_links_unchanged_index_file
     build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
     published = len(list(_index_folder(site).glob("d/*.json")))
     assert counted == [published, 1]  # the first build counted every post, the second only the edited one
+    assert (tmp_path / "cache" / search_cache.DELTA_NAME).is_file()  # only the edited post's counts written
+    other = content / "klantbeleving" / "medewerkers-betrekken-bij-beleid.md"
+    other.write_text(other.read_text(encoding="utf-8") + "\nNog een zin over beleid.\n", encoding="utf-8")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    assert counted == [published, 1, 1]  # the first edited post came from the delta file
     new_folder = _index_folder(site)
     assert new_folder.name != old_folder.name
     inodes = {p.relative_to(new_folder): p.stat().st_ino for p in new_folder.rglob("*") if p.is_file()}
