@@ -20,6 +20,7 @@ import os
 import re
 import tempfile
 from collections import Counter
+from itertools import chain
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -124,6 +125,13 @@ class Stems:
             stem = stem or word
         return stem
 
+    def of(self, words) -> dict[str, str]:
+        """The stems of many words: a dict lookup each, only unknown words go through the stemmer."""
+        cache = self._cache
+        for word in [w for w in words if w not in cache]:
+            self(word)
+        return {word: cache[word] for word in words}
+
     def save(self) -> None:
         """Write the cache file when this build stemmed new words (atomically: builds may overlap)."""
         if not self._file or len(self._cache) == self._known:
@@ -174,9 +182,9 @@ def count_document(doc: Document, stems: Stems, starts: dict) -> tuple[dict[str,
         weight = WEIGHTS[name]
         counts = Counter(words)
         seen.update(counts)
-        stem_of = {}
+        stem_of = stems.of(counts)
         for word, count in counts.items():
-            stem = stem_of[word] = stems(word)
+            stem = stem_of[word]
             tf[stem] = tf.get(stem, 0.0) + weight * count
         if starts and not starts.keys().isdisjoint(stem_of.values()):
             for key, (count, words_used) in phrase_counts(words, stem_of, starts).items():
@@ -203,21 +211,22 @@ def score_documents(docs: list[Document], stems: Stems, phrases=()) -> tuple[dic
         counted = stems.counts.count(docs, lambda doc: count_document(doc, stems, starts), phrases)
     else:
         counted = [count_document(doc, stems, starts) for doc in docs]
-    for tf, seen, phrase_forms, length in counted:
+    for tf, _seen, phrase_forms, length in counted:
         for key, words_used in phrase_forms.items():
             forms.setdefault(key, set()).update(words_used)
-        vocabulary.update(seen)
         weighted.append(tf)
         lengths.append(length)
-    for word in vocabulary:
-        forms.setdefault(stems(word), set()).add(word)
+    vocabulary.update(chain.from_iterable(seen for _tf, seen, _forms, _length in counted))
+    for word, stem in stems.of(vocabulary).items():
+        forms.setdefault(stem, set()).add(word)
     n = len(docs)
     average = sum(lengths) / n if n else 1.0
-    df = Counter(stem for tf in weighted for stem in tf)
+    df = Counter(chain.from_iterable(weighted))
     idf = {stem: math.log(1 + (n - count + 0.5) / (count + 0.5)) for stem, count in df.items()}
     postings: dict[str, dict[int, float]] = {stem: {} for stem in df}
+    k1_plus_1 = K1 + 1
     for doc_id, tf in enumerate(weighted):
         norm = K1 * (1 - B + B * lengths[doc_id] / average)
         for stem, f in tf.items():
-            postings[stem][doc_id] = idf[stem] * f * (K1 + 1) / (f + norm)
+            postings[stem][doc_id] = idf[stem] * f * k1_plus_1 / (f + norm)
     return postings, forms, vocabulary
