@@ -28,8 +28,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -129,10 +131,21 @@ class Signatures:
             fields = {k: _refer(v) for k, v in _public(content).items() if k not in BODY}
             self.describing = True
             try:
-                self.cards[key] = _digest(repr(self.value(fields, full=False)))
+                self.cards[key] = self._pickled(fields) or _digest(repr(self.value(fields, full=False)))
             finally:
                 self.describing = False
         return self.cards[key]
+
+    def _pickled(self, fields: dict) -> str | None:
+        """The digest of ``fields`` pickled (the walk through lists, dicts and dates runs in C, a
+        third of the time of ``value``); posts, tags/themes/authors and sets are described as
+        ``value`` does. None when something cannot be pickled: then ``value`` describes it."""
+        buffer = io.BytesIO()
+        try:
+            _CardPickler(buffer, self).dump(fields)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return None
+        return hashlib.sha1(buffer.getvalue()).hexdigest()
 
     def full_of(self, content) -> str:
         key = id(content)
@@ -165,6 +178,32 @@ class Signatures:
                     parts.append((name, str(unknown)))
             self.sites[key] = _digest(repr(parts) + _files_digest(self.settings))
         return self.sites[key]
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None), tuple, list, dict})
+
+
+class _CardPickler(pickle.Pickler):
+    """Pickles what a card holds in C, and asks back only for the objects whose pickle would not
+    describe them: posts (by address), tags/themes/authors (as ``Signatures.value``) and sets (their
+    order changes from process to process)."""
+
+    def __init__(self, file, signatures: Signatures):
+        super().__init__(file, protocol=4)
+        self.signatures = signatures
+        # No memo: with it, the bytes would depend on which equal values are one object, which
+        # differs between a post read from Markdown and the same post from the reader cache.
+        self.fast = True
+
+    def persistent_id(self, obj):
+        kind = type(obj)
+        if kind in _PLAIN:
+            return None
+        if isinstance(obj, Content):
+            return ("post", obj.source_path)
+        if isinstance(obj, (URLWrapper, set, frozenset)):
+            return self.signatures.value(obj, False)
+        return None
 
 
 def _public(obj) -> dict:
