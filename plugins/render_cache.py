@@ -180,6 +180,7 @@ class Signatures:
         return self.sites[key]
 
 
+_MISSING = object()
 _PLAIN = frozenset({str, int, float, bool, type(None), tuple, list, dict})
 
 
@@ -248,10 +249,12 @@ class RecordingTemplate:
         writer = self.writer
         name = localcontext["output_file"]
         try:
+            context = self.context
+            mine = sorted(k for k, v in localcontext.items() if context.get(k, _MISSING) is not v)
             own = [
-                (k, repr(writer.signatures.value(v, full=True)))
-                for k, v in sorted(localcontext.items())
-                if k not in ("output_file", "localsiteurl") and (k not in self.context or self.context[k] is not v)
+                (k, repr(writer.signatures.value(localcontext[k], full=True)))
+                for k in mine
+                if k not in ("output_file", "localsiteurl")
             ]
             page_keys = [(k, repr(self.context.get(k))) for k in sorted(keys_used(self.template.environment, self.template.name))]
             signature = _digest(writer.signatures.site_of(self.context) + self.template.name + name + repr(own) + repr(page_keys))
