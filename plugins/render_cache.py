@@ -32,6 +32,7 @@ import io
 import json
 import os
 import pickle
+import re
 import shutil
 from pathlib import Path
 
@@ -54,17 +55,20 @@ PAGE_KEYS = {"SEARCH_INDEX"}
 _template_keys: dict[str, frozenset] = {}
 
 
-def keys_used(environment, name: str) -> frozenset:
-    """The PAGE_KEYS that template ``name`` and the templates it pulls in refer to."""
-    if name not in _template_keys:
-        from jinja2 import meta
+_REFERENCE = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+(?:(["'])(?P<name>[^"']+)\1)?""")
 
+
+def keys_used(environment, name: str) -> frozenset:
+    """The PAGE_KEYS that template ``name`` and the templates it pulls in refer to: found in their
+    source text (a superset: a comment naming a key counts too); a template pulled in by a name
+    that is not a plain string counts as using every key. Read, not parsed: parsing all templates
+    a second time cost more than the rest of this plugin on a cold build of a small site."""
+    if name not in _template_keys:
+        _template_keys[name] = frozenset()  # a template including itself ends here
         source = environment.loader.get_source(environment, name)[0]
-        tree = environment.parse(source)
-        used = set(meta.find_undeclared_variables(tree)) & PAGE_KEYS
-        for other in meta.find_referenced_templates(tree):
-            if other:
-                used |= keys_used(environment, other)
+        used = {key for key in PAGE_KEYS if re.search(rf"\b{key}\b", source)}
+        for match in _REFERENCE.finditer(source):
+            used |= keys_used(environment, match["name"]) if match["name"] else PAGE_KEYS
         _template_keys[name] = frozenset(used)
     return _template_keys[name]
 

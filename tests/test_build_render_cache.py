@@ -33,3 +33,21 @@ def test_a_card_changes_with_any_nested_value_and_sets_are_ordered():
 def test_what_cannot_be_pickled_is_described_another_way():
     signatures = Signatures({})
     assert signatures._pickled({"filter": lambda value: value}) is None  # value() describes it
+
+
+def test_template_keys_are_found_through_includes_and_dynamic_names_count_as_all(tmp_path):
+    from jinja2 import Environment, FileSystemLoader
+
+    from render_cache import PAGE_KEYS, _template_keys, keys_used
+
+    (tmp_path / "base.html").write_text("{% block body %}{% endblock %}", encoding="utf-8")
+    (tmp_path / "part.html").write_text("{{ SEARCH_INDEX.url }}", encoding="utf-8")
+    (tmp_path / "page.html").write_text('{% extends "base.html" %}{% block body %}{% include "part.html" %}{% endblock %}', encoding="utf-8")
+    (tmp_path / "plain.html").write_text('{% extends "base.html" %}', encoding="utf-8")
+    (tmp_path / "dynamic.html").write_text("{% include partial_name %}", encoding="utf-8")
+    environment = Environment(loader=FileSystemLoader(str(tmp_path)))
+    _template_keys.clear()
+    assert keys_used(environment, "page.html") == {"SEARCH_INDEX"}
+    assert keys_used(environment, "plain.html") == frozenset()
+    assert keys_used(environment, "dynamic.html") == PAGE_KEYS
+    _template_keys.clear()
