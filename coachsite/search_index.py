@@ -25,9 +25,12 @@ from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 
-import snowballstemmer
-
 from coachsite.search import words as _words
+
+try:  # PyStemmer: the Snowball project's C build; importing it alone skips snowballstemmer's 30 modules
+    import Stemmer as _c_stemmer
+except ImportError:  # pragma: no cover - requirements.txt installs it
+    _c_stemmer = None
 
 SHORT_WORD = 4  # shorter words are their own stem (and "kpi", "ja" stay findable)
 
@@ -97,12 +100,17 @@ _LOADED: dict[str, dict] = {}  # stem cache file -> the memo it was read into (o
 
 class Stems:
     """Folded word -> Dutch Snowball stem, memoised (a site has far fewer words than tokens).
-    ``snowballstemmer.stemmer`` is PyStemmer's C build of the same Snowball algorithm (about 10x
+    PyStemmer is the C build of snowballstemmer's Snowball algorithm (about 10x
     faster than the pure-Python one, which costs about 0.2 ms a word; a test checks that both stem
     alike). With ``cache_file`` (in Pelican's cache folder) the stems of earlier builds are reused."""
 
     def __init__(self, cache_file: Path | None = None, counts=None):
-        self._stemmer = snowballstemmer.stemmer("dutch")
+        if _c_stemmer is not None:
+            self._stemmer = _c_stemmer.Stemmer("dutch")
+        else:  # pragma: no cover
+            import snowballstemmer
+
+            self._stemmer = snowballstemmer.stemmer("dutch")
         self.counts = counts  # the per-document count cache of this build (or None)
         self._cache = _STEMS
         self._file = cache_file
