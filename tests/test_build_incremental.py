@@ -269,3 +269,17 @@ def test_an_index_file_changed_by_hand_or_a_damaged_cache_is_never_reused(tmp_pa
     full = tmp_path / "full"
     build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
     assert files_of(site) == files_of(full)
+
+
+def test_the_replaced_site_is_deleted_by_another_process_after_the_swap(tmp_path, content):
+    """make html (scripts/build.py) returns once the new site is in place; the old one is removed
+    beside it (on this VM deleting ~1,500 folders took seconds)."""
+    from coachsite.build import discard_later
+
+    site, cache = tmp_path / "site", str(tmp_path / "cache")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    children = []
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache, discard=lambda old: children.append(discard_later(old)))
+    assert len(children) == 1 and (site / "index.html").is_file()
+    assert children[0].wait(timeout=60) == 0
+    assert not list(tmp_path.glob(".output-*"))
