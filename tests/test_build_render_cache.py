@@ -1,14 +1,8 @@
-"""The render cache's post signatures (plugins/render_cache.py): stable across builds, never blind."""
+"""The render cache's post signatures (coachsite/page_signatures.py): stable across builds, never blind."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "plugins"))
-
-from render_cache import Signatures  # noqa: E402
+from coachsite.page_signatures import PAGE_KEYS, Signatures, _template_keys, keys_used
 
 
 def test_a_card_does_not_depend_on_which_equal_values_are_one_object():
@@ -37,8 +31,6 @@ def test_what_cannot_be_pickled_is_described_another_way():
 
 def test_template_keys_are_found_through_includes_and_dynamic_names_count_as_all(tmp_path):
     from jinja2 import Environment, FileSystemLoader
-
-    from render_cache import PAGE_KEYS, _template_keys, keys_used
 
     (tmp_path / "base.html").write_text("{% block body %}{% endblock %}", encoding="utf-8")
     (tmp_path / "part.html").write_text("{{ SEARCH_INDEX.url }}", encoding="utf-8")
