@@ -12,10 +12,13 @@ slug, unresolved link) fail the build instead of scrolling past.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import time
 import traceback
 from dataclasses import dataclass
@@ -105,7 +108,11 @@ def keep_unchanged(built: Path, output: Path) -> int:
         for name in files:
             new, old = os.path.join(folder, name), os.path.join(old_folder, name)
             try:
-                if os.stat(old).st_size != os.stat(new).st_size or not _same_bytes(new, old):
+                old_info, new_info = os.stat(old), os.stat(new)
+                if (old_info.st_ino, old_info.st_dev) == (new_info.st_ino, new_info.st_dev):
+                    kept += 1  # already a link to the old file (render cache, search index)
+                    continue
+                if old_info.st_size != new_info.st_size or not _same_bytes(new, old):
                     continue
                 link = os.path.join(folder, f".{name}.link")
                 os.link(old, link)
@@ -138,13 +145,28 @@ def carry_over(built: Path, output: Path, folder: str) -> None:
             os.link(entry.path, target)
 
 
-def swap_into_place(built: Path, output: Path) -> None:
-    """Replace ``output`` by ``built`` with two renames on the same file system."""
-    old = output.with_name(f".output-old-{os.getpid()}")
+def swap_into_place(built: Path, output: Path, discard=None) -> None:
+    """Replace ``output`` by ``built`` with two renames on the same file system; the replaced site
+    then goes to ``discard`` (default: deleted here; ``discard_later``: by a separate process)."""
+    old = output.with_name(f".output-old-{os.getpid()}-{time.monotonic_ns()}")
     if output.exists():
         os.replace(output, old)
     os.replace(built, output)
-    shutil.rmtree(old, ignore_errors=True)
+    if old.exists():
+        (discard or functools.partial(shutil.rmtree, ignore_errors=True))(old)
+
+
+def discard_later(folder: Path) -> subprocess.Popen | None:
+    """Delete ``folder`` (a replaced site) in a separate process, so ``make html`` returns as soon
+    as the new site is in place: on this project's VM deleting the ~1,500 folders of a 1,000-post
+    site took 0.8-2.5 s (``rmdir``), as long as the rest of a warm build. ``make clean`` removes
+    what an interrupted deletion leaves (``.output-*``)."""
+    command = [sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)", str(folder)]
+    try:
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
 
 
 def build(
@@ -154,12 +176,14 @@ def build(
     run_checks: bool = True,
     link_unchanged: bool = True,
     carry: str | None = None,
+    discard=None,
     **override,
 ) -> BuildResult:
     """Check, build into a temporary sibling of ``output`` (search index included), then swap.
 
     ``link_unchanged``: keep unchanged files as the old files (see ``keep_unchanged``);
-    ``carry``: a folder of the old site to keep where this build wrote nothing (see ``carry_over``).
+    ``carry``: a folder of the old site to keep where this build wrote nothing (see ``carry_over``);
+    ``discard``: what happens to the replaced site (see ``swap_into_place``, ``discard_later``).
     """
     started = time.perf_counter()
     output = Path(output).resolve()
@@ -192,7 +216,7 @@ def build(
             keep_unchanged(tmp, output)
         if carry:
             carry_over(tmp, output, carry)
-        swap_into_place(tmp, output)
+        swap_into_place(tmp, output, discard)
         if record.with_suffix(".pending").exists():  # the record now describes output/
             os.replace(record.with_suffix(".pending"), record.with_suffix(".json"))
     finally:

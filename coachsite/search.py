@@ -121,6 +121,7 @@ def meaning_problems(paths: list[Path]) -> list[SynonymError]:
     for path in paths:
         if not Path(path).is_file():
             continue
+        name = Path(path).name
         for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
             line = line.strip()
             if not line or line.startswith("#"):
@@ -135,8 +136,8 @@ def meaning_problems(paths: list[Path]) -> list[SynonymError]:
                         "'{term}' is in nearly every post: a group with it would match everything").format(term=term)))
             for term in group.equivalent:
                 key = tuple(stem(word) for word in term.split())
-                where = seen.setdefault(key, f"{Path(path).name}:{number}")
-                if where != f"{Path(path).name}:{number}":
+                where = seen.setdefault(key, f"{name}:{number}")
+                if where != f"{name}:{number}":
                     problems.append(SynonymError(Path(path), number, _(
                         "'{term}' is already an equivalent in {where}: one word, one meaning").format(term=term, where=where)))
     return problems

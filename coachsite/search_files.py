@@ -26,10 +26,12 @@ computes the same hash); the counts are written into the search page with the fo
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import hashlib
 import json
+import marshal
 import math
 import os
 from pathlib import Path
@@ -52,13 +54,18 @@ def shard(key: str, count: int) -> int:
     return value % count
 
 
+# One encoder for the ~50,000 values of a 1,000-post index: ``json.dumps`` with options builds a
+# new encoder on every call, which cost as much as the encoding itself.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _json(data) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _encode(data).encode("utf-8")
 
 
 def _entry(name: str, value) -> str:
     """One ``"name":value`` member of a shard's JSON object."""
-    return json.dumps(name, ensure_ascii=False) + ":" + json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _encode(name) + ":" + _encode(value)
 
 
 def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, bytes], extra: dict[str, set[str]] | None = None) -> int:
@@ -89,12 +96,12 @@ def dictionary_words() -> frozenset[str]:
 
 
 def _parts(words) -> dict[str, set[str]]:
-    parts: dict[str, set[str]] = {}
+    parts: collections.defaultdict[str, set[str]] = collections.defaultdict(set)  # no empty set per word
     for word in words:
         if PART_MIN <= len(word) <= 20:
-            parts.setdefault("h" + word[:2], set()).add(word)
-            parts.setdefault("t" + word[-3:], set()).add(word)
-    return parts
+            parts["h" + word[:2]].add(word)
+            parts["t" + word[-3:]].add(word)
+    return dict(parts)
 
 
 @functools.lru_cache(maxsize=2)
@@ -203,19 +210,74 @@ def content_hash(files: dict[str, bytes]) -> str:
     return digest.hexdigest()[:12]
 
 
-def write_index(docs: list[Document], groups: list[TermGroup], site: Path, cache: Path | None = None) -> dict:
+FILES_RECORD = "search-index-files.marshal"  # in the cache folder: the last index folder's files
+
+
+def write_index(docs: list[Document], groups: list[TermGroup], site: Path, cache: Path | None = None, previous: Path | None = None) -> dict:
     """Write the index into ``site/zoeken/<hash>/``; return the page's view of it (``url`` etc.).
-    ``cache``: a folder for the stems of earlier builds (Pelican's cache folder)."""
-    stems = Stems(Path(cache) / "search-stems.json" if cache else None)
+    ``cache``: a folder for what earlier builds computed (stems, per-document counts: see
+    ``coachsite.search_cache``, and a record of the files written); ``previous``: the site being
+    replaced. A file whose bytes equal those of the same file in the previous index folder is a
+    hard link to it (an edit to one post changes a few files of ~2,000 at 1,000 posts)."""
+    from coachsite.search_cache import CountCache  # noqa: PLC0415 - only builds with a cache folder
+
+    counts = CountCache(Path(cache)) if cache else None
+    stems = Stems(Path(cache) / "search-stems.json" if cache else None, counts=counts)
     files, meta = index_files(docs, groups, stems, Path(cache) if cache else None)
     stems.save()
+    if counts is not None:
+        counts.save()
+    digests = {path: hashlib.sha256(data).digest() for path, data in files.items()}
     folder = Path(site) / SEARCH_DIR / content_hash(files)
+    record_path = Path(cache) / FILES_RECORD if cache else None
+    old_folder, old = _last_files(record_path, previous)
     for sub in {path.split("/")[0] for path in files if "/" in path}:
         (folder / sub).mkdir(parents=True, exist_ok=True)
+    record = {}
     for path, data in files.items():
-        with open(folder / path, "wb") as handle:
-            handle.write(data)
+        target = str(folder / path)
+        recorded = old.get(path)
+        info = recorded and recorded[0] == digests[path] and _link_if_same(old_folder + path, target, recorded, data)
+        if not info:
+            with open(target, "wb") as handle:
+                handle.write(data)
+            info = os.stat(target)
+        record[path] = (digests[path], info.st_size, info.st_mtime_ns, info.st_ino)
+    if record_path:
+        with contextlib.suppress(OSError):
+            tmp = record_path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps({"folder": f"{SEARCH_DIR}/{folder.name}/", "files": record}))
+            os.replace(tmp, record_path)
     return {**meta, "url": f"{SEARCH_DIR}/{folder.name}/", "files": len(files)}
+
+
+def _last_files(record_path: Path | None, previous: Path | None) -> tuple[str, dict]:
+    """The previous site's index folder (``…/zoeken/<hash>/``) and its recorded files, if known."""
+    if not (record_path and previous):
+        return "", {}
+    try:
+        data = marshal.loads(record_path.read_bytes())
+        return str(Path(previous) / data["folder"]) + os.sep, dict(data["files"])
+    except (OSError, ValueError, EOFError, TypeError, KeyError):
+        return "", {}
+
+
+def _link_if_same(source: str, target: str, recorded: tuple, data: bytes) -> os.stat_result | None:
+    """Hard-link ``source`` to ``target`` if it holds ``data``; return its ``stat``. Trusted
+    without reading only while it is the very file recorded (inode, size, modification time);
+    otherwise (replaced by ``keep_unchanged``, or changed by hand) its bytes are compared."""
+    try:
+        info = os.stat(source)
+        if info.st_size != len(data):
+            return None
+        if (info.st_mtime_ns, info.st_ino) != tuple(recorded[2:]):
+            with open(source, "rb") as handle:
+                if handle.read() != data:
+                    return None
+        os.link(source, target)
+    except OSError:  # gone, or no hard links on this file system: written instead
+        return None
+    return info
 
 
 def folder_stats(folder: Path) -> dict:

@@ -20,13 +20,17 @@ import os
 import re
 import tempfile
 from collections import Counter
+from itertools import chain
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 
-import snowballstemmer
-
 from coachsite.search import words as _words
+
+try:  # PyStemmer: the Snowball project's C build; importing it alone skips snowballstemmer's 30 modules
+    import Stemmer as _c_stemmer
+except ImportError:  # pragma: no cover - requirements.txt installs it
+    _c_stemmer = None
 
 SHORT_WORD = 4  # shorter words are their own stem (and "kpi", "ja" stay findable)
 
@@ -95,21 +99,34 @@ _STEMS: dict[str, str] = {}  # shared by every build of one process (``make serv
 STEM_CACHE_VERSION = f"snowballstemmer {importlib.metadata.version('snowballstemmer')} dutch"
 
 
-class Stems:
-    """Folded word -> Dutch Snowball stem, memoised (a site has far fewer words than tokens; the
-    pure-Python stemmer costs about 0.2 ms a word, most of the work of indexing a small site).
-    With ``cache_file`` (in Pelican's cache folder) the stems of earlier builds are reused."""
+_LOADED: dict[str, dict] = {}  # stem cache file -> the memo it was read into (once per process)
 
-    def __init__(self, cache_file: Path | None = None):
-        self._stemmer = snowballstemmer.stemmer("dutch")
+
+class Stems:
+    """Folded word -> Dutch Snowball stem, memoised (a site has far fewer words than tokens).
+    PyStemmer is the C build of snowballstemmer's Snowball algorithm (about 10x
+    faster than the pure-Python one, which costs about 0.2 ms a word; a test checks that both stem
+    alike). With ``cache_file`` (in Pelican's cache folder) the stems of earlier builds are reused."""
+
+    def __init__(self, cache_file: Path | None = None, counts=None):
+        if _c_stemmer is not None:
+            self._stemmer = _c_stemmer.Stemmer("dutch")
+        else:  # pragma: no cover
+            import snowballstemmer
+
+            self._stemmer = snowballstemmer.stemmer("dutch")
+        self.counts = counts  # the per-document count cache of this build (or None)
         self._cache = _STEMS
         self._file = cache_file
-        self._known = 0
-        if cache_file and not self._cache:
+        # Read once per process, also when the checks have already stemmed the term groups
+        # (earlier, the file was skipped whenever the memo held anything: never read in make html).
+        if cache_file and _LOADED.get(str(cache_file)) is not self._cache:
+            _LOADED[str(cache_file)] = self._cache
             with contextlib.suppress(OSError, ValueError):
                 data = json.loads(Path(cache_file).read_text(encoding="utf-8"))
                 if data.get("version") == STEM_CACHE_VERSION:
-                    self._cache.update(data["stems"])
+                    for word, stem in data["stems"].items():
+                        self._cache.setdefault(word, stem)
         self._known = len(self._cache)
 
     def __call__(self, word: str) -> str:
@@ -119,6 +136,13 @@ class Stems:
             self._cache[word] = stem or word
             stem = stem or word
         return stem
+
+    def of(self, words) -> dict[str, str]:
+        """The stems of many words: a dict lookup each, only unknown words go through the stemmer."""
+        cache = self._cache
+        for word in [w for w in words if w not in cache]:
+            self(word)
+        return {word: cache[word] for word in words}
 
     def save(self) -> None:
         """Write the cache file when this build stemmed new words (atomically: builds may overlap)."""
@@ -133,12 +157,13 @@ class Stems:
         self._known = len(self._cache)
 
 
-def phrase_starts(phrases) -> dict[str, list[tuple[str, ...]]]:
-    """Multi-word phrases (tuples of stems) by their first stem, for ``phrase_counts``."""
-    starts: dict[str, list[tuple[str, ...]]] = {}
+def phrase_starts(phrases) -> dict[str, dict[str, list[tuple[str, ...]]]]:
+    """Multi-word phrases (tuples of stems) by their first and second stem, for ``phrase_counts``
+    (first stems such as "van" or "u" are everywhere; the second one rules most places out)."""
+    starts: dict[str, dict[str, list[tuple[str, ...]]]] = {}
     for phrase in phrases:
         if len(phrase) > 1:
-            starts.setdefault(phrase[0], []).append(tuple(phrase))
+            starts.setdefault(phrase[0], {}).setdefault(phrase[1], []).append(tuple(phrase))
     return starts
 
 
@@ -148,13 +173,36 @@ def phrase_counts(words: list[str], stem_of: dict[str, str], starts: dict) -> di
     is the one place where word order is known."""
     found: dict[str, tuple[int, set[str]]] = {}
     stemmed = [stem_of[w] for w in words]
-    for i, stem in enumerate(stemmed):
-        for phrase in starts.get(stem, ()):
+    stemmed.append("")  # a last word starts no phrase: every phrase has a second stem
+    for i in [i for i, stem in enumerate(stemmed) if stem in starts]:  # the loop in C: few starts
+        for phrase in starts[stemmed[i]].get(stemmed[i + 1], ()):
             if tuple(stemmed[i : i + len(phrase)]) == phrase:
                 key = " ".join(phrase)
                 count, forms = found.get(key, (0, set()))
                 found[key] = (count + 1, forms | set(words[i : i + len(phrase)]))
     return found
+
+
+def count_document(doc: Document, stems: Stems, starts: dict) -> tuple[dict[str, float], set[str], dict[str, set[str]], int]:
+    """One document's share of the index, independent of every other document (so it can be
+    cached per document, ``coachsite.search_cache``): weighted term frequencies per stem and
+    phrase, its distinct words, the words that made each phrase, and its body length."""
+    tf: dict[str, float] = {}
+    seen: set[str] = set()
+    phrase_forms: dict[str, set[str]] = {}
+    for name, words in doc.field_words().items():
+        weight = WEIGHTS[name]
+        counts = Counter(words)
+        seen.update(counts)
+        stem_of = stems.of(counts)
+        for word, count in counts.items():
+            stem = stem_of[word]
+            tf[stem] = tf.get(stem, 0.0) + weight * count
+        if starts and not starts.keys().isdisjoint(stem_of.values()):
+            for key, (count, words_used) in phrase_counts(words, stem_of, starts).items():
+                tf[key] = tf.get(key, 0.0) + weight * count
+                phrase_forms.setdefault(key, set()).update(words_used)
+    return tf, seen, phrase_forms, max(1, len(doc.fields["body"]))
 
 
 def score_documents(docs: list[Document], stems: Stems, phrases=()) -> tuple[dict[str, dict[int, float]], dict[str, set[str]], Counter]:
@@ -164,39 +212,33 @@ def score_documents(docs: list[Document], stems: Stems, phrases=()) -> tuple[dic
 
     Words are counted per field first (in C, by ``Counter``), so stemming and weighting run once
     per distinct word of a document rather than once per word; a field is scanned for phrases
-    only when it has the first word of one."""
+    only when it has the first word of one. With ``stems.counts`` (a ``search_cache.CountCache``)
+    a document whose text did not change since the last build is not counted again."""
     weighted: list[dict[str, float]] = []
     lengths: list[int] = []
     vocabulary: Counter = Counter()
     starts = phrase_starts(phrases)
     forms: dict[str, set[str]] = {}
-    for doc in docs:
-        tf: dict[str, float] = {}
-        seen: set[str] = set()
-        for name, words in doc.field_words().items():
-            weight = WEIGHTS[name]
-            counts = Counter(words)
-            seen.update(counts)
-            stem_of = {}
-            for word, count in counts.items():
-                stem = stem_of[word] = stems(word)
-                tf[stem] = tf.get(stem, 0.0) + weight * count
-            if starts and not starts.keys().isdisjoint(stem_of.values()):
-                for key, (count, words_used) in phrase_counts(words, stem_of, starts).items():
-                    tf[key] = tf.get(key, 0.0) + weight * count
-                    forms.setdefault(key, set()).update(words_used)
-        vocabulary.update(seen)
+    if stems.counts is not None:  # a warm build: only changed documents are counted
+        counted = stems.counts.count(docs, lambda doc: count_document(doc, stems, starts), phrases)
+    else:
+        counted = [count_document(doc, stems, starts) for doc in docs]
+    for tf, _seen, phrase_forms, length in counted:
+        for key, words_used in phrase_forms.items():
+            forms.setdefault(key, set()).update(words_used)
         weighted.append(tf)
-        lengths.append(max(1, len(doc.fields["body"])))
-    for word in vocabulary:
-        forms.setdefault(stems(word), set()).add(word)
+        lengths.append(length)
+    vocabulary.update(chain.from_iterable(seen for _tf, seen, _forms, _length in counted))
+    for word, stem in stems.of(vocabulary).items():
+        forms.setdefault(stem, set()).add(word)
     n = len(docs)
     average = sum(lengths) / n if n else 1.0
-    df = Counter(stem for tf in weighted for stem in tf)
+    df = Counter(chain.from_iterable(weighted))
     idf = {stem: math.log(1 + (n - count + 0.5) / (count + 0.5)) for stem, count in df.items()}
     postings: dict[str, dict[int, float]] = {stem: {} for stem in df}
+    k1_plus_1 = K1 + 1
     for doc_id, tf in enumerate(weighted):
         norm = K1 * (1 - B + B * lengths[doc_id] / average)
         for stem, f in tf.items():
-            postings[stem][doc_id] = idf[stem] * f * (K1 + 1) / (f + norm)
+            postings[stem][doc_id] = idf[stem] * f * k1_plus_1 / (f + norm)
     return postings, forms, vocabulary

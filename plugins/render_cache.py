@@ -19,181 +19,28 @@ output after the build swapped in (``coachsite.build``), so a failed build leave
 A value the signature cannot describe makes the page render. ``tests/test_build_incremental.py``
 compares warm rebuilds after edits with full builds, byte for byte.
 
+The signatures themselves are in ``coachsite/page_signatures.py``.
+
 Settings (set by ``coachsite.build``): ``RENDER_PREVIOUS_OUTPUT`` (the output being replaced),
 ``RENDER_RECORD`` (where this build's record goes). Without them every page renders.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 from pelican import signals
-from pelican.contents import Content
-from pelican.paginator import Page, Paginator
-from pelican.urlwrappers import URLWrapper
+from pelican.utils import sanitised_join
 from pelican.writers import Writer
 
-ROOT = Path(__file__).resolve().parent.parent
-BODY = {"_content", "word_count"}  # in the page's own part only (cards show neither)
-# Plugins that only write files of their own and add nothing a page shows (the search page shows
-# the index's descriptor, SEARCH_INDEX, which is part of the context and so of every signature).
-PAGELESS_PLUGINS = {"search_index"}
-# Context values that change with every content edit but are shown by few templates: the search
-# index's descriptor names a folder hashed from the index, so a text edit changes it. They are in
-# the signature only of pages whose templates (or the templates they extend/include) use them.
-PAGE_KEYS = {"SEARCH_INDEX"}
-_template_keys: dict[str, frozenset] = {}
+from coachsite.page_signatures import Signatures, Unknown, _digest, _template_keys, keys_used
 
-
-def keys_used(environment, name: str) -> frozenset:
-    """The PAGE_KEYS that template ``name`` and the templates it pulls in refer to."""
-    if name not in _template_keys:
-        from jinja2 import meta
-
-        source = environment.loader.get_source(environment, name)[0]
-        tree = environment.parse(source)
-        used = set(meta.find_undeclared_variables(tree)) & PAGE_KEYS
-        for other in meta.find_referenced_templates(tree):
-            if other:
-                used |= keys_used(environment, other)
-        _template_keys[name] = frozenset(used)
-    return _template_keys[name]
-
-
-class Unknown(Exception):
-    """A value whose content the signature cannot describe: render the page."""
-
-
-class Signatures:
-    def __init__(self, settings: dict):
-        self.settings = settings
-        self.cards: dict[int, str] = {}
-        self.full: dict[int, str] = {}
-        self.sites: dict[int, str] = {}
-        self.describing = False
-        self.lists: dict[tuple, tuple] = {}
-        self.wrappers: dict[int, tuple] = {}
-
-    def value(self, value, full: bool):
-        """A hashable description of ``value``; posts as their card signature, or, with ``full``,
-        a post that *is* the value (the page's own post) with its text. Posts in lists and pages
-        are cards: the theme shows a post's text only on its own page (a test keeps it so)."""
-        if value is None or isinstance(value, (str, int, float, bool)):
-            return value
-        if isinstance(value, (dt.datetime, dt.date)):
-            return value.isoformat()
-        if isinstance(value, Content):
-            if self.describing:  # a post inside a post (e.g. in a dict): by address, no cycles
-                return ("post", value.source_path)
-            return self.full_of(value) if full else self.card_of(value)
-        if isinstance(value, URLWrapper):  # one per tag, theme and author, shown by every post
-            known = self.wrappers.get(id(value))
-            if known is None or known[0] is not value:
-                described = (type(value).__name__, value.name, value.slug, self.value(_public(value), False))
-                known = self.wrappers[id(value)] = (value, described)
-            return known[1]
-        if isinstance(value, Page):
-            return ("page", value.number, value.paginator.num_pages, self.value(value.object_list, False))
-        if isinstance(value, Paginator):  # its posts are in the page's own part as ``articles``
-            return ("paginator", value.name, value.count, value.num_pages, value.per_page)
-        if isinstance(value, (list, tuple)):
-            # The same lists (all posts, a tag's posts) reach hundreds of pages: describe each once.
-            # The memo holds the list itself, so its id cannot be reused by another during the build.
-            key = (id(value), self.describing)
-            known = self.lists.get(key)
-            if known is None or known[0] is not value:
-                described = repr(tuple(self.value(item, False) for item in value))
-                known = self.lists[key] = (value, ("list", len(value), _digest(described)))
-            return known[1]
-        if isinstance(value, (set, frozenset)):
-            return tuple(sorted(repr(self.value(item, False)) for item in value))
-        if isinstance(value, dict):
-            return tuple(sorted((repr(k), repr(self.value(v, False))) for k, v in value.items()))
-        if isinstance(value, dt.tzinfo):
-            return str(value)
-        if callable(value):  # filters, functions in the settings
-            return getattr(value, "__qualname__", type(value).__name__)
-        raise Unknown(type(value).__name__)
-
-    def card_of(self, content) -> str:
-        """Everything about a post but its text; other posts it points to by address only."""
-        key = id(content)
-        if key not in self.cards:
-            fields = {k: _refer(v) for k, v in _public(content).items() if k not in BODY}
-            self.describing = True
-            try:
-                self.cards[key] = _digest(repr(self.value(fields, full=False)))
-            finally:
-                self.describing = False
-        return self.cards[key]
-
-    def full_of(self, content) -> str:
-        key = id(content)
-        if key not in self.full:
-            body = getattr(content, "_content", "") or ""
-            self.full[key] = _digest(self.card_of(content) + body)
-        return self.full[key]
-
-    def site_of(self, context: dict) -> str:
-        key = id(context)
-        if key not in self.sites:
-            skip = {"localsiteurl", "output_file", "OUTPUT_PATH", "RENDER_PREVIOUS_OUTPUT", "RENDER_RECORD", "SEARCH_INDEX_DEFERRED"} | PAGE_KEYS
-            parts = []
-            for name, value in sorted(context.items()):
-                if name in skip:
-                    continue
-                try:
-                    if name == "PLUGINS":
-                        value = [plugin for plugin in value if plugin not in PAGELESS_PLUGINS]
-                    if name == "staticfiles":  # found in a different order by every process
-                        described = sorted(repr(self.value(item, full=False)) for item in value)
-                    else:
-                        described = self.value(value, full=False)
-                    parts.append((name, repr(described)))
-                except Unknown as unknown:
-                    if name not in self.settings:  # content we cannot describe: render every page
-                        raise
-                    # a setting holding an object (Jinja's bytecode cache): settings live in
-                    # pelicanconf.py, whose bytes key the cache folder this record is kept in
-                    parts.append((name, str(unknown)))
-            self.sites[key] = _digest(repr(parts) + _files_digest(self.settings))
-        return self.sites[key]
-
-
-def _public(obj) -> dict:
-    return {k: v for k, v in vars(obj).items() if (not k.startswith("_") or k in BODY) and k != "settings"}
-
-
-def _refer(value):
-    """Posts inside a post (related, neighbours) by address: their cards are in the site part."""
-    if isinstance(value, Content):
-        return ("post", value.source_path)
-    if isinstance(value, (list, tuple)):
-        return tuple(_refer(v) for v in value)
-    return value
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _files_digest(settings: dict) -> str:
-    """Templates and code by content; static files by name, size and date."""
-    digest = hashlib.sha1()
-    for folder in (Path(settings["THEME"]) / "templates", ROOT / "coachsite", ROOT / "plugins"):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.suffix in (".html", ".py", ".xml", ".txt", ".j2"):
-                digest.update(str(path).encode() + path.read_bytes())
-    content = Path(settings["PATH"])
-    for path in sorted(content.rglob("*")):
-        if path.is_file() and path.suffix != ".md":
-            info = path.stat()
-            digest.update(f"{path}:{info.st_size}:{info.st_mtime_ns}".encode())
-    return digest.hexdigest()
+_MISSING = object()
 
 
 class RecordingTemplate:
@@ -206,20 +53,59 @@ class RecordingTemplate:
         writer = self.writer
         name = localcontext["output_file"]
         try:
+            context = self.context
+            mine = sorted(k for k, v in localcontext.items() if context.get(k, _MISSING) is not v)
             own = [
-                (k, repr(writer.signatures.value(v, full=True)))
-                for k, v in sorted(localcontext.items())
-                if k not in ("output_file", "localsiteurl") and (k not in self.context or self.context[k] is not v)
+                (k, repr(writer.signatures.value(localcontext[k], full=True)))
+                for k in mine
+                if k not in ("output_file", "localsiteurl")
             ]
             page_keys = [(k, repr(self.context.get(k))) for k in sorted(keys_used(self.template.environment, self.template.name))]
             signature = _digest(writer.signatures.site_of(self.context) + self.template.name + name + repr(own) + repr(page_keys))
         except Unknown:
             return self.template.render(localcontext)
-        text = writer.reuse(name, signature)
-        if text is None:
-            text = self.template.render(localcontext)
+        reused = writer.reuse(name, signature)
+        if reused is not None:
+            return reused
+        text = self.template.render(localcontext)
         writer.record[name] = [signature, _digest(text)]
         return text
+
+
+class LinkedPage(str):
+    """An empty "text" standing for the previous build's file of the page, which is hard-linked
+    into the new site instead of written (``CachingWriter._open_w``): no bytes written, and the
+    file keeps its inode and date, so ``keep_unchanged`` and rsync skip it at once."""
+
+    source: str
+
+
+class _PageFile:
+    """What ``Writer._open_w`` returns: writes the text, or links the file a ``LinkedPage`` names."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()
+
+    def write(self, text: str) -> None:
+        target = self.handle.name
+        if not isinstance(text, LinkedPage) or target == os.devnull:
+            self.handle.write(text)
+            return
+        self.handle.close()  # Pelican's bookkeeping made the (empty) file: replace it by the link
+        link = f"{target}.link"
+        try:
+            os.link(text.source, link)
+            os.replace(link, target)
+        except OSError:  # no hard links here: copy the old bytes
+            with contextlib.suppress(OSError):
+                os.unlink(link)
+            shutil.copyfile(text.source, target)
 
 
 class CachingWriter(Writer):
@@ -231,6 +117,7 @@ class CachingWriter(Writer):
         self.signatures = Signatures(settings)
         self.record: dict[str, list] = {}
         self.reused = 0
+        self.linking: set[str] = set()  # files to be written as links (``LinkedPage``)
         self.old: dict = {}
         _writers[os.fspath(output_path)] = self
         with_record = self.record_path.with_suffix(".json")
@@ -240,18 +127,31 @@ class CachingWriter(Writer):
             except (ValueError, KeyError, TypeError):  # a damaged record: render everything
                 self.old = {}
 
-    def reuse(self, name: str, signature: str) -> str | None:
+    def reuse(self, name: str, signature: str) -> LinkedPage | None:
+        """The previous build's file for ``name`` if its signature is unchanged and the file is
+        still what was recorded: trusted by inode, size and date, else by the hash of its bytes."""
         recorded = self.old.get(name)
         if not recorded or recorded[0] != signature:
             return None
+        source = os.path.join(self.previous, name)
         try:
-            text = (self.previous / name).read_text(encoding="utf-8")
-        except (OSError, ValueError):
-            return None
-        if _digest(text) != recorded[1]:  # changed by hand or by another build
+            info = os.stat(source)
+            if [info.st_size, info.st_mtime_ns, info.st_ino] != recorded[2:]:
+                with open(source, "rb") as handle:
+                    if hashlib.sha1(handle.read()).hexdigest() != recorded[1]:
+                        return None  # changed by hand or by another build
+        except OSError:
             return None
         self.reused += 1
-        return text
+        self.record[name] = [signature, recorded[1], info.st_size, info.st_mtime_ns, info.st_ino]
+        self.linking.add(sanitised_join(self.output_path, name))
+        page = LinkedPage()
+        page.source = source
+        return page
+
+    def _open_w(self, filename, encoding, override=False):
+        handle = super()._open_w(filename, encoding, override)
+        return _PageFile(handle) if filename in self.linking else handle
 
     def write_file(self, name, template, context, *args, **kwargs):
         if name:
@@ -260,6 +160,11 @@ class CachingWriter(Writer):
 
     def save(self) -> None:
         """This build's record, beside the final one; ``coachsite.build`` promotes it after the swap."""
+        for name, entry in self.record.items():  # rendered pages: how to trust them next time
+            if len(entry) == 2:
+                with contextlib.suppress(OSError):
+                    info = os.stat(os.path.join(self.output_path, name))
+                    entry += [info.st_size, info.st_mtime_ns, info.st_ino]
         pending = self.record_path.with_suffix(".pending")
         pending.parent.mkdir(parents=True, exist_ok=True)
         pending.write_text(json.dumps({"pages": self.record, "reused": self.reused}), encoding="utf-8")

@@ -58,8 +58,8 @@ def document(article) -> Document:
     )
 
 
-def index_articles(articles: list, groups: list, output: Path, cache: Path | None = None) -> dict:
-    return write_index([document(article) for article in articles], groups, output, cache)
+def index_articles(articles: list, groups: list, output: Path, cache: Path | None = None, previous: Path | None = None) -> dict:
+    return write_index([document(article) for article in articles], groups, output, cache, previous)
 
 
 def start(generator):
@@ -74,7 +74,8 @@ def start(generator):
     groups = load_groups(generator.settings)  # errors name the file and line, before any work
     output = generator.settings["OUTPUT_PATH"]
     try:
-        result = index_articles(list(generator.articles), groups, Path(output), cache and Path(cache))
+        previous = generator.settings.get("RENDER_PREVIOUS_OUTPUT")  # the site this build replaces
+        result = index_articles(list(generator.articles), groups, Path(output), cache and Path(cache), previous and Path(previous))
     except Exception as error:  # noqa: BLE001 - reported as one line when Pelican has finished
         _failed[output] = f"{type(error).__name__}: {error}"
         generator.context["SEARCH_INDEX"] = NO_INDEX

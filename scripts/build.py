@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from coachsite import click_nl
-from coachsite.build import BuildError, build, check
+from coachsite.build import BuildError, build, check, discard_later
 from coachsite.checks import Problem
 from coachsite.clitools import CoachCommand, CoachError, config_option, read_config
 from coachsite.i18n import _
@@ -63,7 +63,7 @@ def main(config: Path, output: Path, content: Path | None, check_only: bool) -> 
         click.echo(_("All content is fine."))
         return
     try:
-        result = build(config, output, run_checks=False, **override)
+        result = build(config, output, run_checks=False, discard=discard_later, **override)
     except (BuildError, OSError) as error:  # OSError: e.g. a full disk or a read-only folder
         for line in getattr(error, "details", []):
             click.echo(line, err=True)

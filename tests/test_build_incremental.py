@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 
 from coachsite.build import BuildError, build
+from coachsite.search_index import Stems
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "pelicanconf.py"
@@ -194,3 +195,91 @@ def test_other_edits_equal_a_full_build(tmp_path, content, edit):
     warm, fresh = files_of(site), files_of(full)
     assert sorted(warm) == sorted(fresh)
     assert [name for name in warm if warm[name] != fresh[name]] == []
+
+
+def _index_folder(site: Path) -> Path:
+    folders = [p for p in (site / "zoeken").iterdir() if p.is_dir()]
+    assert len(folders) == 1
+    return folders[0]
+
+
+def test_search_index_counts_only_the_edited_post_and_links_unchanged_index_files(tmp_path, content, monkeypatch):
+    """coachsite/search_cache.py keeps each post's counts; write_index hard-links index files whose
+    bytes did not change. Both must give the index a full build gives, byte for byte."""
+    from coachsite import search_cache
+
+    counted = []
+    save = search_cache.CountCache.save
+    monkeypatch.setattr(search_cache.CountCache, "save", lambda self: (counted.append(self.counted), save(self))[1])
+    site, cache = tmp_path / "site", str(tmp_path / "cache")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    old_folder = _index_folder(site)
+    old_files = {p.relative_to(old_folder): p.stat().st_ino for p in old_folder.rglob("*") if p.is_file()}
+    post = content / POST
+    post.write_text(post.read_text(encoding="utf-8").replace("Ze had gelijk.", "Ze had gelijk, zei de teamleider.", 1), encoding="utf-8")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    published = len(list(_index_folder(site).glob("d/*.json")))
+    assert counted == [published, 1]  # the first build counted every post, the second only the edited one
+    assert (tmp_path / "cache" / search_cache.DELTA_NAME).is_file()  # only the edited post's counts written
+    other = content / "klantbeleving" / "medewerkers-betrekken-bij-beleid.md"
+    other.write_text(other.read_text(encoding="utf-8") + "\nNog een zin over beleid.\n", encoding="utf-8")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    assert counted == [published, 1, 1]  # the first edited post came from the delta file
+    new_folder = _index_folder(site)
+    assert new_folder.name != old_folder.name
+    inodes = {p.relative_to(new_folder): p.stat().st_ino for p in new_folder.rglob("*") if p.is_file()}
+    same = [name for name, ino in inodes.items() if old_files.get(name) == ino]
+    assert len(inodes) // 2 < len(same) < len(inodes)  # most files linked, the edited post's data not
+    full = tmp_path / "full"
+    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
+    warm, fresh = files_of(site), files_of(full)
+    assert sorted(warm) == sorted(fresh)
+    assert [name for name in warm if warm[name] != fresh[name]] == []
+
+
+def test_changed_thesaurus_phrases_recount_and_equal_a_full_build(tmp_path, content):
+    """Phrase postings ("eerste lijn") are counted per post: new phrases must reach every post."""
+    thesaurus = tmp_path / "thesaurus.txt"
+    thesaurus.write_text((ROOT / "thesaurus.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    site, cache = tmp_path / "site", str(tmp_path / "cache")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache, SEARCH_THESAURUS_FILE=str(thesaurus))
+    with thesaurus.open("a", encoding="utf-8") as handle:
+        handle.write("\n# a test group\neerlijk antwoord, duidelijk antwoord ; eerlijkheid\n")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache, SEARCH_THESAURUS_FILE=str(thesaurus))
+    full = tmp_path / "full"
+    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"), SEARCH_THESAURUS_FILE=str(thesaurus))
+    warm, fresh = files_of(site), files_of(full)
+    phrase = " ".join(Stems()(word) for word in ("eerlijk", "antwoord")).encode()
+    assert any(b'"' + phrase + b'"' in data for name, data in fresh.items() if name.startswith("zoeken/"))
+    assert sorted(warm) == sorted(fresh)
+    assert [name for name in warm if warm[name] != fresh[name]] == []
+
+
+def test_an_index_file_changed_by_hand_or_a_damaged_cache_is_never_reused(tmp_path, content):
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=str(cache))
+    folder = _index_folder(site)
+    changed = folder / "t.json"
+    good = changed.read_bytes()
+    changed.unlink()  # never write through a hard link
+    changed.write_bytes(good.replace(b"[", b"[ ", 1))
+    (cache / "search-counts.marshal").write_bytes(b"\x00damaged")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=str(cache))
+    assert (_index_folder(site) / "t.json").read_bytes() == good
+    full = tmp_path / "full"
+    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
+    assert files_of(site) == files_of(full)
+
+
+def test_the_replaced_site_is_deleted_by_another_process_after_the_swap(tmp_path, content):
+    """make html (scripts/build.py) returns once the new site is in place; the old one is removed
+    beside it (on this VM deleting ~1,500 folders took seconds)."""
+    from coachsite.build import discard_later
+
+    site, cache = tmp_path / "site", str(tmp_path / "cache")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    children = []
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache, discard=lambda old: children.append(discard_later(old)))
+    assert len(children) == 1 and (site / "index.html").is_file()
+    assert children[0].wait(timeout=60) == 0
+    assert not list(tmp_path.glob(".output-*"))

@@ -1,0 +1,114 @@
+"""Per-document counts of the search index, kept between builds in Pelican's cache folder.
+
+Why: counting (folding, splitting, stemming, phrase scanning) is most of the index's work and
+depends on nothing but the document itself, the term groups' phrases and the code. A warm build
+after editing one post counts that post only; BM25 weights (which depend on every document) are
+still computed afresh from the counts, so the index is the same as a full build's, byte for byte
+(``tests/test_build_incremental.py``).
+
+A document's key is a hash of all its fields (so a field added to ``Document`` is covered
+without a change here), the phrases, the stemmer version and the source of the counting code.
+The file holds only the documents of the last build and is replaced atomically; a damaged or
+foreign file counts everything. ``marshal``: the counts are plain dicts, sets, floats and ints,
+and it loads several times faster than ``pickle`` or JSON (it is tied to the Python version,
+which is in the key).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from coachsite import search, search_index
+
+CACHE_NAME = "search-counts.marshal"  # every document's counts (rewritten now and then)
+DELTA_NAME = "search-counts-delta.marshal"  # the documents counted since (rewritten each build)
+DELTA_MAX = 0.1  # share of the documents the delta may hold before the whole file is rewritten
+
+
+def _code_digest() -> str:
+    """The counting code itself: an edit to it must never reuse counts made by the old code."""
+    digest = hashlib.sha1(sys.version.encode() + search_index.STEM_CACHE_VERSION.encode())
+    for module in (search, search_index):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def document_key(doc) -> bytes:
+    fields = [(f.name, getattr(doc, f.name)) for f in dataclasses.fields(doc) if f.name != "fields"]
+    return hashlib.sha1(repr(fields).encode("utf-8", "surrogatepass")).digest()
+
+
+class CountCache:
+    """``count(docs, count_one, phrases)``: the counts of ``docs`` in order, from the cache where
+    the document and the phrases are unchanged, else from ``count_one(doc)``; then ``save()``.
+
+    Writing every document's counts after each edit would cost more than counting the edited
+    post: a warm build writes only a small delta file of the documents the main file lacks, and
+    rewrites the main file when the delta grows past ``DELTA_MAX`` of the site."""
+
+    def __init__(self, folder: Path):
+        self.path = Path(folder) / CACHE_NAME
+        self.delta_path = Path(folder) / DELTA_NAME
+        self.base: dict = {}
+        self.token = ""  # names the main file the delta belongs to
+        self.new: dict = {}
+        self.counted = 0  # documents counted (not found) in the last ``count``
+        self.version = ""
+
+    def _load(self) -> dict:
+        with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError):
+            data = marshal.loads(self.path.read_bytes())
+            if data["version"] == self.version:
+                self.base, self.token = data["docs"], data["token"]
+        known = dict(self.base)
+        with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError):
+            delta = marshal.loads(self.delta_path.read_bytes())
+            if self.token and delta["version"] == self.version and delta["token"] == self.token:
+                known.update(delta["docs"])
+        return known
+
+    def count(self, docs, count_one, phrases) -> list:
+        self.version = _code_digest() + repr(sorted(phrases))
+        known = self._load()
+        self.new, self.counted, result = {}, 0, []
+        for doc in docs:
+            key = document_key(doc)
+            counts = known.get(key)
+            if counts is None:
+                counts = count_one(doc)
+                self.counted += 1
+            self.new[key] = counts
+            result.append(counts)
+        return result
+
+    def save(self) -> None:
+        """Keep this build's counts for the next build: the documents the main file lacks go into
+        the delta file, or everything into a new main file once the delta is too big."""
+        missing = {key: counts for key, counts in self.new.items() if key not in self.base}
+        if self.token and len(missing) <= DELTA_MAX * len(self.new):
+            self._write(self.delta_path, {"version": self.version, "token": self.token, "docs": missing})
+            return
+        token = os.urandom(8).hex()
+        self._write(self.path, {"version": self.version, "token": token, "docs": self.new})
+        self.base, self.token = self.new, token
+        with contextlib.suppress(OSError):
+            self.delta_path.unlink()
+
+    @staticmethod
+    def _write(path: Path, data: dict) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                marshal.dump(data, handle)
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
