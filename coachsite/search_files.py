@@ -39,7 +39,8 @@ from coachsite.search_index import Document, Stems, score_documents
 
 DICTIONARY = Path(__file__).resolve().parent / "data" / "woorden-nl.txt"
 SEARCH_DIR = "zoeken"
-SHARD_BYTES = {"p": 4_000, "w": 8_000, "c": 16_000}  # raw JSON per shard, before gzip
+SHARD_BYTES = {"p": 4_000, "q": 16_000, "w": 8_000, "c": 16_000}
+HEAD = 40  # articles per posting head: enough to rank the first page of most queries  # raw JSON per shard, before gzip
 TYPO_MIN = 5  # shorter query words are not corrected; candidates are one letter shorter
 PART_MIN = 3
 
@@ -143,21 +144,60 @@ def stemmed_groups(groups: list[TermGroup], stems: Stems, known: set[str]) -> li
     return kept
 
 
-def group_keys(kept: list[list[list[str]]], known: set[str]) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """Shard keys that put the postings of a group's terms into one shard ("g<number>"), so that a
-    query word and its synonyms cost one download per group it is in. A term's own key is its
-    first group; every other group it is in carries a copy of its postings (the browser looks a
-    term found through group n up in the shard of "g<n>")."""
-    keys: dict[str, str] = {}
-    copies: dict[str, set[str]] = {}
+def group_entries(kept: list[list[list[str]]], known: set[str]) -> tuple[dict[str, list], dict[str, set[str]]]:
+    """What the posting shards carry about the term groups, so that one file per query word holds
+    the word, its groups and the heads of every term grouped with it.
+
+    Returns, per term (a stem or a stemmed phrase of a kept group), its memberships
+    ``[[group, related], …]``, and per shard entry the other terms whose shards carry a copy: the
+    group ``#<n>`` (``[equivalent, related]``) is copied to the shard of each of its terms, and a
+    term's entry to the shard of every term it shares a group with."""
+    memberships: dict[str, list] = {}
+    members: dict[int, list[str]] = {}
     for number, (equivalent, related) in enumerate(kept):
-        for phrase in equivalent + related:
-            term = phrase if " " in phrase else phrase.split()[0]
-            if term in known and term not in STOPWORDS:
-                keys.setdefault(term, f"g{number}")
-                if keys[term] != f"g{number}":
-                    copies.setdefault(term, set()).add(f"g{number}")
-    return keys, copies
+        for flag, phrases in ((0, equivalent), (1, related)):
+            for term in phrases:
+                memberships.setdefault(term, []).append([number, flag])
+                members.setdefault(number, []).append(term)
+    copies: dict[str, set[str]] = {}
+    for number, terms in members.items():
+        copies[f"#{number}"] = set(terms)
+        for term in terms:
+            if term in known:  # a term without articles needs no copy: the browser reads its absence
+                copies.setdefault(term, set()).update(t for t in terms if t != term)
+    return memberships, copies
+
+
+def _head_and_tail(scores: dict[int, float]) -> tuple[list[int], list[int]]:
+    """The HEAD best-scoring articles (ties: the lower id) and the rest, each as ``[gap, score × 100, …]``."""
+    ranked = sorted(scores, key=lambda doc_id: (-scores[doc_id], doc_id))
+
+    def pairs(ids: list[int]) -> list[int]:
+        ids = sorted(ids)
+        return [x for gap, doc_id in zip(_delta(ids), ids) for x in (gap, max(1, round(scores[doc_id] * 100)))]
+
+    return pairs(ranked[:HEAD]), pairs(ranked[HEAD:])
+
+
+def posting_entries(postings: dict[str, dict[int, float]], forms: dict[str, set[str]], kept: list[list[list[str]]]) -> tuple[dict, dict, dict]:
+    """Shard entries of the posting heads (with the term groups folded in) and of the tails."""
+    memberships, copies = group_entries(kept, set(postings))
+    entries: dict[str, tuple[str, str]] = {}
+    tails: dict[str, tuple[str, str]] = {}
+    for term in set(postings) | set(memberships):
+        value: dict = {}
+        if term in postings:
+            head, tail = _head_and_tail(postings[term])
+            value = {"f": sorted(forms[term]), "n": len(postings[term]), "p": head}
+            if tail:
+                tails[term] = (term, _entry(term, tail))
+        if term in memberships:
+            value["g"] = memberships[term]
+        entries[term] = (term, _entry(term, value))
+    for number, group in enumerate(kept):
+        name = f"#{number}"
+        entries[name] = (min(copies[name]), _entry(name, group))
+    return entries, tails, copies
 
 
 def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | None = None, cache: Path | None = None) -> tuple[dict[str, bytes], dict]:
@@ -166,16 +206,9 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
     phrases = {tuple(stems(w) for w in p.split()) for g in groups for p in g.phrases() if " " in p}
     postings, forms, vocabulary = score_documents(docs, stems, phrases)
     files: dict[str, bytes] = {}
-    entries = {}
-    for stem, scores in postings.items():
-        ids = sorted(scores)
-        pairs = [x for gap, doc_id in zip(_delta(ids), ids) for x in (gap, max(1, round(scores[doc_id] * 100)))]
-        entries[stem] = (stem, _entry(stem, {"f": sorted(forms[stem]), "p": pairs}))
     kept = stemmed_groups(groups, stems, set(postings))
-    keys, copies = group_keys(kept, set(postings))
-    for stem, key in keys.items():
-        entries[stem] = (key, entries[stem][1])
-    shards = {"p": _sharded("p", entries, files, copies)}
+    entries, tails, copies = posting_entries(postings, forms, kept)
+    shards = {"p": _sharded("p", entries, files, copies), "q": _sharded("q", tails, files)}
     # Typo candidates: the site's words, and the words of the term groups (count 0), so that
     # "klachtenafhandling" is corrected to a thesaurus word even where no article uses it.
     group_words = {w for g in groups for phrase in g.phrases() for w in phrase.split()}
@@ -191,7 +224,8 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
                 filters[name].setdefault(value, []).append(doc_id)
     for name, values in filters.items():
         files[f"f/{name}.json"] = _json({value: _delta(ids) for value, ids in sorted(values.items())})
-    files["t.json"] = _json({"s": list(STOPWORDS), "g": kept, "k": keys})
+    multi = sorted({term for group in kept for phrases in group for term in phrases if " " in term})
+    files["t.json"] = _json({"s": sorted(STOPWORDS), "m": multi})
     meta = {"shards": shards, "articles": len(docs), "stems": len(postings), "words": len(vocabulary), "max_word": MAX_WORD}
     return files, meta
 

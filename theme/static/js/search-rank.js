@@ -18,9 +18,10 @@ async function concept(index, label, stems, terms, allowParts = true) {
   const alternatives = [];
   const content = stems.filter((s, i) => !terms.stopwords.has(label.split(" ")[i]));
   const own = content.length ? content : stems;
+  // The term's own posting shard also brings its term groups and their terms' postings.
+  const [exact, phrase] = await Promise.all([Promise.all(own.map((s) => index.posting(s))), stems.length > 1 ? index.posting(stems.join(" ")) : null, index.groups(stems.join(" "))]);
   const expanded = [];
-  expand(index, stems.join(" "), terms, expanded); // starts fetching their postings, too
-  const [exact, phrase] = await Promise.all([Promise.all(own.map((s) => index.posting(s))), stems.length > 1 ? index.posting(stems.join(" ")) : null]);
+  expand(index, stems.join(" "), terms, expanded);
   // A phrase of the term groups is indexed where its words stand together ("u of je"); the
   // reader's own words also count anywhere in an article (they are what the reader typed).
   if (phrase) alternatives.push({ stems: [phrase.stem], weight: WEIGHT.exact });
@@ -88,8 +89,8 @@ function expand(index, phrase, terms, alternatives) {
         // words scattered over an article are no evidence for a synonym (and fetching each of
         // them cost a file per word: 82 files for "thuiswerken" at 1,000 articles).
         if (all.length === 1 && !stems.length) continue;
-        alternatives.push({ stems: [other], weight });
-        index.posting(other, group).catch(() => {}); // from the group's own shard: one file per group
+        alternatives.push({ stems: [other], weight, grouped: true }); // ranked on its posting head alone
+        index.posting(other).catch(() => {}); // known from the shard of `phrase`: no extra file
       }
     };
     add(equivalent, related ? WEIGHT.related : WEIGHT.equivalent);
@@ -120,7 +121,7 @@ export async function analyse(index, query) {
 }
 
 // Ranked article ids for a query, with what the page needs to explain and highlight them.
-export async function search(index, query, filters = new Map()) {
+export async function search(index, query, filters = new Map(), top = 10) {
   const [{ concepts, capped }, allowed] = await Promise.all([analyse(index, query), index.allowed(filters)]);
   const lists = new Map();
   const needed = [...new Set(concepts.flatMap((c) => c.alternatives.flatMap((a) => a.stems)))];
@@ -129,6 +130,7 @@ export async function search(index, query, filters = new Map()) {
   const weights = [];
   const score = new Map(), share = new Map();
   let total = 0;
+  const perConcept = []; // for settledTop
   concepts.forEach((concept, term) => {
     // A concept weighs as much as the idf of its own word (or, when the site lacks it, of its
     // best-weighted terms that the site has); a word the site does not know weighs UNKNOWN × the
@@ -141,7 +143,7 @@ export async function search(index, query, filters = new Map()) {
     // compound, a phrase whose words are merely somewhere in the article) still ranks, but counts
     // only half towards the floor: alone it never makes an article a result ("koffieautomaat"
     // does not find every article about "teamgevoel", nor one with "koffie" and "automaat").
-    const known = present.some((a) => a.weight >= WEIGHT.exact && a.stems.length === 1 && lists.get(a.stems[0]).ids.length >= 2);
+    const known = present.some((a) => a.weight >= WEIGHT.exact && a.stems.length === 1 && lists.get(a.stems[0]).df >= 2);
     const carried = (a) => (known && a.weight < WEIGHT.equivalent ? WEAK : 1);
     const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
     const idfs = present.filter((a) => a.weight === top).map((a) => mean(a.stems.map((s) => lists.get(s).idf)));
@@ -165,6 +167,7 @@ export async function search(index, query, filters = new Map()) {
         if (!previous || value > previous[0]) best.set(id, [value, alternative.weight * weight * carried(alternative)]);
       }
     }
+    perConcept.push({ present, best, weight, share: concept.share });
     for (const [id, [value, matched]] of best) {
       score.set(id, (score.get(id) || 0) + value);
       share.set(id, (share.get(id) || 0) + matched);
@@ -180,5 +183,47 @@ export async function search(index, query, filters = new Map()) {
     corrections: concepts.filter((c) => c.corrected).map((c) => c.corrected),
     unknown: concepts.filter((c) => !c.alternatives.length).map((c) => c.label),
     capped,
+    ...settledTop(perConcept, lists, ids.slice(0, top), rank, score, top),
   };
+}
+
+// Whether the first `top` results, ranked on posting heads, are those the full posting lists of
+// the reader's own words give, in the same order (the threshold algorithm): an article outside a
+// list's head scores at most that head's lowest score there, so it can neither change a shown
+// article's value nor overtake the last one shown. Terms found through a term group count with
+// their heads alone (their best articles). `complete`: no list was cut (the result count is
+// exact); `truncated`: the reader's own lists whose tails settle the ranking when it is not.
+function settledTop(perConcept, lists, shown, rank, score, top) {
+  const cut = (stem) => lists.get(stem) && lists.get(stem).truncated;
+  const ownStems = new Set(perConcept.flatMap(({ present }) => present.filter((a) => !a.grouped).flatMap((a) => a.stems)));
+  const truncated = [...ownStems].filter(cut);
+  const complete = ![...lists.keys()].some(cut);
+  if (!truncated.length) return { complete, settled: true, truncated };
+  const heads = new Map(truncated.map((stem) => [stem, new Set(lists.get(stem).ids)]));
+  const hidden = perConcept.map(({ present, weight, share }) =>
+    present
+      .filter((a) => !a.grouped && a.stems.some((s) => heads.has(s)))
+      .map((a) => {
+        const most = (s) => {
+          const list = lists.get(s);
+          const cap = Math.min(list.idf, weight / share) / list.idf;
+          return list.scores.reduce((a, b) => (heads.has(s) ? Math.min(a, b) : Math.max(a, b))) * cap;
+        };
+        return { cut: a.stems.filter((s) => heads.has(s)), value: a.weight * Math.max(...a.stems.map(most)) * share };
+      }),
+  );
+  const missing = (c, id) => Math.max(0, ...hidden[c].filter((h) => h.cut.some((s) => !heads.get(s).has(id))).map((h) => h.value));
+  const known = (c, id) => (perConcept[c].best.get(id) || [0])[0];
+  const unsettled = { complete, settled: false, truncated };
+  if (shown.some((id) => perConcept.some((_, c) => missing(c, id) > known(c, id)))) return unsettled;
+  const last = shown.length === top ? rank(shown[top - 1]) : 0;
+  const unseen = hidden.reduce((sum, h) => sum + Math.max(0, ...h.map((x) => x.value)), 0);
+  if (unseen > 0 && unseen >= last) return unsettled;
+  const first = new Set(shown);
+  for (const id of score.keys()) {
+    // An article whose values are all known is already in its place.
+    if (first.has(id) || !perConcept.some((_, c) => missing(c, id) > known(c, id))) continue;
+    if (perConcept.reduce((sum, _, c) => sum + Math.max(known(c, id), missing(c, id)), 0) >= last) return unsettled;
+  }
+  return { complete, settled: true, truncated };
 }

@@ -103,8 +103,16 @@ async function run(query) {
   }
   say("Zoeken…");
   try {
-    const { ids, forms, weights, corrections, unknown, capped } = await search(index, query, activeFilters());
+    let result = await search(index, query, activeFilters(), MAX_RESULTS);
     if (!current()) return;
+    if (!result.settled) {
+      // The posting heads could not settle the first page: fetch the tails of the lists they cut.
+      await index.loadTails(result.truncated);
+      if (!current()) return;
+      result = await search(index, query, activeFilters(), MAX_RESULTS);
+      if (!current()) return;
+    }
+    const { ids, forms, weights, corrections, unknown, capped, complete } = result;
     // The first few results go on screen as soon as their files are in; the rest follow.
     const first = await Promise.all(ids.slice(0, FIRST_BATCH).map((id) => index.document(id)));
     if (!current()) return;
@@ -114,8 +122,10 @@ async function run(query) {
     if (!current()) return;
     list.append(...rest.map((doc) => renderResult(doc, forms, weights)));
     const quoted = `“${query.trim().slice(0, 80)}${query.trim().length > 80 ? "…" : ""}”`;
+    // From posting heads alone the count is a lower bound (only a site of thousands of posts).
+    const count = complete ? `${ids.length}` : `Ten minste ${ids.length}`;
     let text = ids.length
-      ? `${ids.length} ${ids.length === 1 ? "resultaat" : "resultaten"} voor ${quoted}.`
+      ? `${count} ${ids.length === 1 ? "resultaat" : "resultaten"} voor ${quoted}.`
       : `Niets gevonden voor ${quoted}. Probeer andere woorden, of kies een thema:`;
     if (corrections.length && ids.length) text += ` Ook gezocht op: ${corrections.join(", ")}.`;
     if (unknown.length && ids.length) text += ` Niet gevonden op de site: ${unknown.join(", ")}.`;
