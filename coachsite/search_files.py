@@ -8,17 +8,25 @@ articles.
 
 Small files by design (a query downloads only what it needs, whatever the size of the site):
 
-- ``p/<shard>.json``: per stem, its forms (for highlighting) and ``[gap, score × 100, …]``; also
-  per multi-word term of the term groups ("u of je"), where its words stand together. The terms of
-  a term group share the shard of ``g<number>`` (copied there when they are in several groups), so
-  a query word costs one file per group it is in;
+- ``p/<shard>.json``: per term (a stem, or a stemmed multi-word phrase of the term groups such as
+  "u of je", indexed where its words stand together) its forms (for highlighting), ``n``: the
+  number of articles it is in (for idf), ``p``: its *head*, the ``HEAD`` best-scoring articles as
+  ``[gap, score × 100, …]``, and ``g``: the term groups it is in, ``[[group, related], …]``.
+  A shard also carries each of those groups (``#<n>``: ``[equivalent, related]``) and a copy of
+  the entry of every term grouped with its terms, so one file per query word holds the word, its
+  synonyms and their heads (a term missing from that shard is on no article);
+- ``q/<shard>.json``: per term in more than ``HEAD`` articles, its *tail* (the other articles, the
+  same pairs). The browser ranks on heads, and fetches the tails of the reader's own words only
+  when the heads cannot settle the first page (search-rank.js ``settledTop``); synonyms count
+  with their heads alone;
 - ``w/<shard>.json``: the typo vocabulary, ``{word: [articles, stem]}``, sharded by length and
   first letter, so a typo fetches three small files;
 - ``c/<shard>.json``: known Dutch words for splitting compound query words, keyed by their first
   two letters (``h``) and last three letters (``t``): every head of a word shares its start and
   every tail its end, so a split needs two files;
 - ``d/<id>.json``: what one result shows; ``f/<name>.json``: articles per filter value;
-- ``t.json``: the term groups (synonyms and thesaurus, stemmed) and the stop words.
+- ``t.json``: the stop words and the multi-word phrases of the term groups (to find "op afstand"
+  in a query before any posting arrives); the search page preloads it with the scripts.
 
 Shards are chosen by FNV-1a of a key modulo a count that grows with the site (``search-index.js``
 computes the same hash); the counts are written into the search page with the folder name.

@@ -128,7 +128,10 @@ export async function search(index, query, filters = new Map(), top = 10) {
   (await Promise.all(needed.map((s) => index.posting(s)))).forEach((list, i) => lists.set(needed[i], list));
   const forms = new Map();
   const weights = [];
-  const score = new Map(), share = new Map();
+  // Per article (ids are 0 … articles - 1): arrays, not Maps, as lists hold thousands of articles
+  // on a large site; `candidates` lists the articles any concept matched.
+  const score = new Float64Array(index.articles), share = new Float64Array(index.articles);
+  const candidates = [];
   let total = 0;
   const perConcept = []; // for settledTop
   concepts.forEach((concept, term) => {
@@ -153,29 +156,49 @@ export async function search(index, query, filters = new Map(), top = 10) {
     // Per article, the best alternative: its weight × its BM25 score (the mean over the words of a
     // phrase), with the idf capped at the concept's own: a rare synonym never outweighs the word
     // the reader typed, and a common one weighs less than that word.
-    const best = new Map(); // article -> [value, matched weight]
+    const value = new Float64Array(index.articles), matchedBy = new Float64Array(index.articles);
+    const matchedHere = []; // articles with a value for this concept
     for (const alternative of present) {
       const found = alternative.stems.map((s) => lists.get(s));
       found.forEach((list) => list.forms.forEach((form) => forms.has(form) || forms.set(form, term)));
-      const perArticle = new Map();
-      const cap = (list) => Math.min(list.idf, weight / concept.share) / list.idf;
-      for (const list of found) list.ids.forEach((id, i) => perArticle.set(id, [...(perArticle.get(id) || []), list.scores[i] * cap(list)]));
-      for (const [id, strengths] of perArticle) {
-        if (strengths.length < found.length || (allowed && !allowed.has(id))) continue;
-        const value = alternative.weight * mean(strengths) * concept.share;
-        const previous = best.get(id);
-        if (!previous || value > previous[0]) best.set(id, [value, alternative.weight * weight * carried(alternative)]);
+      const matched = alternative.weight * weight * carried(alternative);
+      const consider = (id, strength) => {
+        if (allowed && !allowed.has(id)) return;
+        const v = alternative.weight * strength * concept.share;
+        if (v > value[id]) {
+          if (!value[id]) matchedHere.push(id);
+          value[id] = v;
+          matchedBy[id] = matched;
+        }
+      };
+      const caps = found.map((list) => Math.min(list.idf, weight / concept.share) / list.idf);
+      if (found.length === 1) {
+        const [{ ids, scores }] = found;
+        for (let i = 0; i < ids.length; i++) consider(ids[i], scores[i] * caps[0]);
+        continue;
       }
+      // A phrase's words: the mean of their capped scores, in articles that have them all.
+      const sum = new Float64Array(index.articles), count = new Uint8Array(index.articles);
+      found.forEach(({ ids, scores }, j) => {
+        for (let i = 0; i < ids.length; i++) {
+          sum[ids[i]] += scores[i] * caps[j];
+          count[ids[i]] += 1;
+        }
+      });
+      for (const id of found[0].ids) if (count[id] === found.length) consider(id, sum[id] / count[id]);
     }
-    perConcept.push({ present, best, weight, share: concept.share });
-    for (const [id, [value, matched]] of best) {
-      score.set(id, (score.get(id) || 0) + value);
-      share.set(id, (share.get(id) || 0) + matched);
+    perConcept.push({ present, best: { get: (id) => (value[id] ? [value[id], matchedBy[id]] : undefined) }, weight, share: concept.share });
+    for (const id of matchedHere) {
+      if (!score[id] && !share[id]) candidates.push(id);
+      score[id] += value[id];
+      share[id] += matchedBy[id];
     }
   });
-  const ids = [...score.keys()].filter((id) => share.get(id) >= FLOOR * total - 1e-9);
-  const rank = (id) => score.get(id) * (share.get(id) / total) ** 2;
-  ids.sort((a, b) => rank(b) - rank(a) || a - b);
+  const ids = candidates.filter((id) => share[id] >= FLOOR * total - 1e-9);
+  const rank = (id) => score[id] * (share[id] / total) ** 2;
+  const ranks = new Float64Array(index.articles);
+  for (const id of ids) ranks[id] = rank(id);
+  ids.sort((a, b) => ranks[b] - ranks[a] || a - b);
   return {
     ids,
     forms,
@@ -183,7 +206,7 @@ export async function search(index, query, filters = new Map(), top = 10) {
     corrections: concepts.filter((c) => c.corrected).map((c) => c.corrected),
     unknown: concepts.filter((c) => !c.alternatives.length).map((c) => c.label),
     capped,
-    ...settledTop(perConcept, lists, ids.slice(0, top), rank, score, top),
+    ...settledTop(perConcept, lists, ids.slice(0, top), rank, candidates, top),
   };
 }
 
@@ -193,7 +216,7 @@ export async function search(index, query, filters = new Map(), top = 10) {
 // article's value nor overtake the last one shown. Terms found through a term group count with
 // their heads alone (their best articles). `complete`: no list was cut (the result count is
 // exact); `truncated`: the reader's own lists whose tails settle the ranking when it is not.
-function settledTop(perConcept, lists, shown, rank, score, top) {
+function settledTop(perConcept, lists, shown, rank, candidates, top) {
   const cut = (stem) => lists.get(stem) && lists.get(stem).truncated;
   const ownStems = new Set(perConcept.flatMap(({ present }) => present.filter((a) => !a.grouped).flatMap((a) => a.stems)));
   const truncated = [...ownStems].filter(cut);
@@ -220,7 +243,7 @@ function settledTop(perConcept, lists, shown, rank, score, top) {
   const unseen = hidden.reduce((sum, h) => sum + Math.max(0, ...h.map((x) => x.value)), 0);
   if (unseen > 0 && unseen >= last) return unsettled;
   const first = new Set(shown);
-  for (const id of score.keys()) {
+  for (const id of candidates) {
     // An article whose values are all known is already in its place.
     if (first.has(id) || !perConcept.some((_, c) => missing(c, id) > known(c, id))) continue;
     if (perConcept.reduce((sum, _, c) => sum + Math.max(known(c, id), missing(c, id)), 0) >= last) return unsettled;
