@@ -102,6 +102,7 @@ async function run(query) {
     return;
   }
   say("Zoeken…");
+  index.prefetch(query);
   try {
     let result = await search(index, query, activeFilters(), MAX_RESULTS);
     if (!current()) return;
