@@ -158,8 +158,8 @@ form.addEventListener("submit", (event) => {
   const params = new URLSearchParams();
   params.set("q", input.value.trim());
   for (const [key, value] of activeFilters()) params.set(key, value);
+  run(input.value); // first: its files are requested before the (sometimes slow) history update
   history.replaceState(null, "", `${location.pathname}?${params}`);
-  run(input.value);
 });
 
 const initial = new URLSearchParams(location.search).get("q") || "";
