@@ -156,37 +156,8 @@ export async function search(index, query, filters = new Map(), top = 10) {
     // Per article, the best alternative: its weight × its BM25 score (the mean over the words of a
     // phrase), with the idf capped at the concept's own: a rare synonym never outweighs the word
     // the reader typed, and a common one weighs less than that word.
-    const value = new Float64Array(index.articles), matchedBy = new Float64Array(index.articles);
-    const matchedHere = []; // articles with a value for this concept
-    for (const alternative of present) {
-      const found = alternative.stems.map((s) => lists.get(s));
-      found.forEach((list) => list.forms.forEach((form) => forms.has(form) || forms.set(form, term)));
-      const matched = alternative.weight * weight * carried(alternative);
-      const consider = (id, strength) => {
-        if (allowed && !allowed.has(id)) return;
-        const v = alternative.weight * strength * concept.share;
-        if (v > value[id]) {
-          if (!value[id]) matchedHere.push(id);
-          value[id] = v;
-          matchedBy[id] = matched;
-        }
-      };
-      const caps = found.map((list) => Math.min(list.idf, weight / concept.share) / list.idf);
-      if (found.length === 1) {
-        const [{ ids, scores }] = found;
-        for (let i = 0; i < ids.length; i++) consider(ids[i], scores[i] * caps[0]);
-        continue;
-      }
-      // A phrase's words: the mean of their capped scores, in articles that have them all.
-      const sum = new Float64Array(index.articles), count = new Uint8Array(index.articles);
-      found.forEach(({ ids, scores }, j) => {
-        for (let i = 0; i < ids.length; i++) {
-          sum[ids[i]] += scores[i] * caps[j];
-          count[ids[i]] += 1;
-        }
-      });
-      for (const id of found[0].ids) if (count[id] === found.length) consider(id, sum[id] / count[id]);
-    }
+    const { value, matchedBy, matchedHere } = bestPerArticle(index.articles, present, lists, allowed, concept.share, (a) => a.weight * weight * carried(a), (list) => Math.min(list.idf, weight / concept.share) / list.idf);
+    present.forEach((a) => a.stems.forEach((s) => lists.get(s).forms.forEach((form) => forms.has(form) || forms.set(form, term))));
     perConcept.push({ present, best: { get: (id) => (value[id] ? [value[id], matchedBy[id]] : undefined) }, weight, share: concept.share });
     for (const id of matchedHere) {
       if (!score[id] && !share[id]) candidates.push(id);
@@ -208,6 +179,42 @@ export async function search(index, query, filters = new Map(), top = 10) {
     capped,
     ...settledTop(perConcept, lists, ids.slice(0, top), rank, candidates, top),
   };
+}
+
+// Per article (ids 0 … articles - 1, in arrays: lists hold thousands of articles on a large site)
+// the value of its best alternative, weight × BM25 score (for a phrase's words the mean of their
+// capped scores, in articles that have them all), and the weight that alternative matched.
+function bestPerArticle(articles, present, lists, allowed, share, matchedWeight, cap) {
+  const value = new Float64Array(articles), matchedBy = new Float64Array(articles);
+  const matchedHere = []; // articles with a value
+  for (const alternative of present) {
+    const found = alternative.stems.map((s) => lists.get(s));
+    const matched = matchedWeight(alternative);
+    const consider = (id, strength) => {
+      if (allowed && !allowed.has(id)) return;
+      const v = alternative.weight * strength * share;
+      if (v > value[id]) {
+        if (!value[id]) matchedHere.push(id);
+        value[id] = v;
+        matchedBy[id] = matched;
+      }
+    };
+    const caps = found.map(cap);
+    if (found.length === 1) {
+      const [{ ids, scores }] = found;
+      for (let i = 0; i < ids.length; i++) consider(ids[i], scores[i] * caps[0]);
+      continue;
+    }
+    const sum = new Float64Array(articles), count = new Uint8Array(articles);
+    found.forEach(({ ids, scores }, j) => {
+      for (let i = 0; i < ids.length; i++) {
+        sum[ids[i]] += scores[i] * caps[j];
+        count[ids[i]] += 1;
+      }
+    });
+    for (const id of found[0].ids) if (count[id] === found.length) consider(id, sum[id] / count[id]);
+  }
+  return { value, matchedBy, matchedHere };
 }
 
 // Whether the first `top` results, ranked on posting heads, are those the full posting lists of
