@@ -234,3 +234,18 @@ def test_posting_heads_rank_the_first_page_as_the_whole_lists_do(browser, cut_an
         assert tails[query] == "heads" or found["status"] == expected["status"], tails
     # Some queries settle on their heads, others need the tails of their words.
     assert "heads" in tails.values() and any(n not in ("heads", 0) for n in tails.values()), tails
+
+
+def test_a_search_from_the_form_gets_a_shareable_address(browser, indexed_site_url):
+    """The address is updated once the search has run (not before: it blocks the page)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{indexed_site_url}/zoeken/?q=klant")
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return document.body.dataset.searchDone === 'klant'"))
+    browser.execute_script(
+        "document.getElementById('filter-thema').value = 'Klantbeleving';"
+        "document.getElementById('zoekveld').value = 'vertrouwen';"
+        "document.getElementById('zoekformulier').requestSubmit();"
+    )
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return document.body.dataset.searchDone === 'vertrouwen'"))
+    assert browser.current_url.endswith("/zoeken/?q=vertrouwen&thema=Klantbeleving")
