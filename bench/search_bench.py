@@ -67,7 +67,11 @@ def index_figures(site: Path) -> dict:
     from coachsite.search_files import folder_stats
 
     folder = index_folder(site)
-    stems = sum(len(json.loads(p.read_text(encoding="utf-8"))) for p in (folder / "p").glob("*.json"))
+    # Distinct terms: a shard also carries term groups ("#<n>") and copies of grouped terms.
+    terms: set[str] = set()
+    for path in (folder / "p").glob("*.json"):
+        terms.update(name for name in json.loads(path.read_text(encoding="utf-8")) if not name.startswith("#"))
+    stems = len(terms)
     stats = folder_stats(folder)
     return {**stats, "stems": stems, "files_per_stem": stats["files"] / max(1, stems)}
 

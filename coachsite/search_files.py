@@ -8,17 +8,25 @@ articles.
 
 Small files by design (a query downloads only what it needs, whatever the size of the site):
 
-- ``p/<shard>.json``: per stem, its forms (for highlighting) and ``[gap, score × 100, …]``; also
-  per multi-word term of the term groups ("u of je"), where its words stand together. The terms of
-  a term group share the shard of ``g<number>`` (copied there when they are in several groups), so
-  a query word costs one file per group it is in;
+- ``p/<shard>.json``: per term (a stem, or a stemmed multi-word phrase of the term groups such as
+  "u of je", indexed where its words stand together) its forms (for highlighting), ``n``: the
+  number of articles it is in (for idf), ``p``: its *head*, the ``HEAD`` best-scoring articles as
+  ``[gap, score × 100, …]``, and ``g``: the term groups it is in, ``[[group, related], …]``.
+  A shard also carries each of those groups (``#<n>``: ``[equivalent, related]``) and a copy of
+  the entry of every term grouped with its terms, so one file per query word holds the word, its
+  synonyms and their heads (a term missing from that shard is on no article);
+- ``q/<shard>.json``: per term in more than ``HEAD`` articles, its *tail* (the other articles, the
+  same pairs). The browser ranks on heads, and fetches the tails of the reader's own words only
+  when the heads cannot settle the first page (search-rank.js ``settledTop``); synonyms count
+  with their heads alone;
 - ``w/<shard>.json``: the typo vocabulary, ``{word: [articles, stem]}``, sharded by length and
   first letter, so a typo fetches three small files;
 - ``c/<shard>.json``: known Dutch words for splitting compound query words, keyed by their first
   two letters (``h``) and last three letters (``t``): every head of a word shares its start and
   every tail its end, so a split needs two files;
 - ``d/<id>.json``: what one result shows; ``f/<name>.json``: articles per filter value;
-- ``t.json``: the term groups (synonyms and thesaurus, stemmed) and the stop words.
+- ``t.json``: the stop words and the multi-word phrases of the term groups (to find "op afstand"
+  in a query before any posting arrives); the search page preloads it with the scripts.
 
 Shards are chosen by FNV-1a of a key modulo a count that grows with the site (``search-index.js``
 computes the same hash); the counts are written into the search page with the folder name.
@@ -41,7 +49,8 @@ from coachsite.search_index import Document, Stems, score_documents
 
 DICTIONARY = Path(__file__).resolve().parent / "data" / "woorden-nl.txt"
 SEARCH_DIR = "zoeken"
-SHARD_BYTES = {"p": 4_000, "w": 8_000, "c": 16_000}  # raw JSON per shard, before gzip
+SHARD_BYTES = {"p": 4_000, "q": 16_000, "w": 8_000, "c": 16_000}
+HEAD = 40  # articles per posting head: enough to rank the first page of most queries  # raw JSON per shard, before gzip
 TYPO_MIN = 5  # shorter query words are not corrected; candidates are one letter shorter
 PART_MIN = 3
 
@@ -150,21 +159,60 @@ def stemmed_groups(groups: list[TermGroup], stems: Stems, known: set[str]) -> li
     return kept
 
 
-def group_keys(kept: list[list[list[str]]], known: set[str]) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """Shard keys that put the postings of a group's terms into one shard ("g<number>"), so that a
-    query word and its synonyms cost one download per group it is in. A term's own key is its
-    first group; every other group it is in carries a copy of its postings (the browser looks a
-    term found through group n up in the shard of "g<n>")."""
-    keys: dict[str, str] = {}
-    copies: dict[str, set[str]] = {}
+def group_entries(kept: list[list[list[str]]], known: set[str]) -> tuple[dict[str, list], dict[str, set[str]]]:
+    """What the posting shards carry about the term groups, so that one file per query word holds
+    the word, its groups and the heads of every term grouped with it.
+
+    Returns, per term (a stem or a stemmed phrase of a kept group), its memberships
+    ``[[group, related], …]``, and per shard entry the other terms whose shards carry a copy: the
+    group ``#<n>`` (``[equivalent, related]``) is copied to the shard of each of its terms, and a
+    term's entry to the shard of every term it shares a group with."""
+    memberships: dict[str, list] = {}
+    members: dict[int, list[str]] = {}
     for number, (equivalent, related) in enumerate(kept):
-        for phrase in equivalent + related:
-            term = phrase if " " in phrase else phrase.split()[0]
-            if term in known and term not in STOPWORDS:
-                keys.setdefault(term, f"g{number}")
-                if keys[term] != f"g{number}":
-                    copies.setdefault(term, set()).add(f"g{number}")
-    return keys, copies
+        for flag, phrases in ((0, equivalent), (1, related)):
+            for term in phrases:
+                memberships.setdefault(term, []).append([number, flag])
+                members.setdefault(number, []).append(term)
+    copies: dict[str, set[str]] = {}
+    for number, terms in members.items():
+        copies[f"#{number}"] = set(terms)
+        for term in terms:
+            if term in known:  # a term without articles needs no copy: the browser reads its absence
+                copies.setdefault(term, set()).update(t for t in terms if t != term)
+    return memberships, copies
+
+
+def _head_and_tail(scores: dict[int, float]) -> tuple[list[int], list[int]]:
+    """The HEAD best-scoring articles (ties: the lower id) and the rest, each as ``[gap, score × 100, …]``."""
+    ranked = sorted(scores, key=lambda doc_id: (-scores[doc_id], doc_id))
+
+    def pairs(ids: list[int]) -> list[int]:
+        ids = sorted(ids)
+        return [x for gap, doc_id in zip(_delta(ids), ids) for x in (gap, max(1, round(scores[doc_id] * 100)))]
+
+    return pairs(ranked[:HEAD]), pairs(ranked[HEAD:])
+
+
+def posting_entries(postings: dict[str, dict[int, float]], forms: dict[str, set[str]], kept: list[list[list[str]]]) -> tuple[dict, dict, dict]:
+    """Shard entries of the posting heads (with the term groups folded in) and of the tails."""
+    memberships, copies = group_entries(kept, set(postings))
+    entries: dict[str, tuple[str, str]] = {}
+    tails: dict[str, tuple[str, str]] = {}
+    for term in set(postings) | set(memberships):
+        value: dict = {}
+        if term in postings:
+            head, tail = _head_and_tail(postings[term])
+            value = {"f": sorted(forms[term]), "n": len(postings[term]), "p": head}
+            if tail:
+                tails[term] = (term, _entry(term, tail))
+        if term in memberships:
+            value["g"] = memberships[term]
+        entries[term] = (term, _entry(term, value))
+    for number, group in enumerate(kept):
+        name = f"#{number}"
+        entries[name] = (min(copies[name]), _entry(name, group))
+    return entries, tails, copies
 
 
 def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | None = None, cache: Path | None = None) -> tuple[dict[str, bytes], dict]:
@@ -173,16 +221,9 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
     phrases = {tuple(stems(w) for w in p.split()) for g in groups for p in g.phrases() if " " in p}
     postings, forms, vocabulary = score_documents(docs, stems, phrases)
     files: dict[str, bytes] = {}
-    entries = {}
-    for stem, scores in postings.items():
-        ids = sorted(scores)
-        pairs = [x for gap, doc_id in zip(_delta(ids), ids) for x in (gap, max(1, round(scores[doc_id] * 100)))]
-        entries[stem] = (stem, _entry(stem, {"f": sorted(forms[stem]), "p": pairs}))
     kept = stemmed_groups(groups, stems, set(postings))
-    keys, copies = group_keys(kept, set(postings))
-    for stem, key in keys.items():
-        entries[stem] = (key, entries[stem][1])
-    shards = {"p": _sharded("p", entries, files, copies)}
+    entries, tails, copies = posting_entries(postings, forms, kept)
+    shards = {"p": _sharded("p", entries, files, copies), "q": _sharded("q", tails, files)}
     # Typo candidates: the site's words, and the words of the term groups (count 0), so that
     # "klachtenafhandling" is corrected to a thesaurus word even where no article uses it.
     group_words = {w for g in groups for phrase in g.phrases() for w in phrase.split()}
@@ -198,7 +239,8 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
                 filters[name].setdefault(value, []).append(doc_id)
     for name, values in filters.items():
         files[f"f/{name}.json"] = _json({value: _delta(ids) for value, ids in sorted(values.items())})
-    files["t.json"] = _json({"s": list(STOPWORDS), "g": kept, "k": keys})
+    multi = sorted({term for group in kept for phrases in group for term in phrases if " " in term})
+    files["t.json"] = _json({"s": sorted(STOPWORDS), "m": multi})
     meta = {"shards": shards, "articles": len(docs), "stems": len(postings), "words": len(vocabulary), "max_word": MAX_WORD}
     return files, meta
 

@@ -33,7 +33,7 @@ from coachsite.search_index import Document, html_text, sections_of
 log = logging.getLogger(__name__)
 _failed: dict[str, str] = {}  # output folder -> the error, raised when Pelican has finished
 # What the search page gets when indexing failed (the build fails at the end anyway).
-NO_INDEX = {"url": "", "shards": {"p": 1, "w": 1, "c": 1}, "articles": 0, "max_word": MAX_WORD}
+NO_INDEX = {"url": "", "shards": {"p": 1, "w": 1, "c": 1, "q": 1}, "articles": 0, "max_word": MAX_WORD}
 LAST_INDEX = "search-index-last.json"  # in CACHE_PATH: the descriptor of the last index written
 
 

@@ -179,3 +179,73 @@ def test_matching_tips_weigh_headings_and_rare_words(js):
     tips = js(f"m.matchingTips({json.dumps(DOC)}, new Map([['koffieautomaat', 0], ['kantoor', 1]]), [3, 0.1])")
     assert [t["anchor"] for t in tips] == ["1-een", "2-twee"]
     assert js(f"m.matchingTips({json.dumps(DOC)}, new Map([['kantoor', 0]]), [1], 1)")[0]["anchor"] == "2-twee"
+
+
+# --- posting heads and tails (a site of thousands of articles, in small) ---------------------
+
+HEAD_QUERIES = ["klant", "team", "kantoor", "medewerker", "thuiswerken kantoor", "medewerker wil niet naar kantoor", "klant boos omdat het later wordt"]
+
+
+@pytest.fixture(scope="module")
+def cut_and_whole(tmp_path_factory):
+    """The own site built twice without term groups (so every list is a reader's own word): posting
+    heads of 16 articles with the rest in tails, and heads that hold every article."""
+    from pathlib import Path
+
+    import coachsite.search_files as search_files
+    from coachsite.browser import serve_folder
+    from coachsite.site import build_site
+
+    root = Path(__file__).resolve().parent.parent
+    sites = {}
+    for name, head in (("cut", 16), ("whole", 10_000)):
+        sites[name] = tmp_path_factory.mktemp(name)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(search_files, "HEAD", head)
+            build_site(root / "pelicanconf.py", sites[name], SEARCH_SYNONYMS_FILE="", SEARCH_THESAURUS_FILE="")
+    with serve_folder(sites["cut"]) as cut, serve_folder(sites["whole"]) as whole:
+        yield cut, whole
+
+
+def _results_and_tails(browser, url: str, query: str) -> dict:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{url}/zoeken/?q={quote(query)}")
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return document.body.dataset.searchDone !== undefined"))
+    return browser.execute_script(
+        """return {
+          status: document.getElementById('zoekstatus').textContent,
+          hrefs: [...document.querySelectorAll('#zoekresultaten h2 a')].map(a => a.getAttribute('href')),
+          tails: performance.getEntriesByType('resource').filter(e => e.name.includes('/q/')).length,
+        }"""
+    )
+
+
+def test_posting_heads_rank_the_first_page_as_the_whole_lists_do(browser, cut_and_whole):
+    cut, whole = cut_and_whole
+    tails = {}
+    for query in HEAD_QUERIES:
+        expected = _results_and_tails(browser, whole, query)
+        found = _results_and_tails(browser, cut, query)
+        assert found["hrefs"] == expected["hrefs"] and found["hrefs"], query
+        assert expected["tails"] == 0 and not expected["status"].startswith("Ten minste")
+        # Settled on the heads alone (no tail fetched, the count a lower bound), or the tails fetched.
+        tails[query] = "heads" if found["status"].startswith("Ten minste ") else found["tails"]
+        assert tails[query] == "heads" or found["status"] == expected["status"], tails
+    # Some queries settle on their heads, others need the tails of their words.
+    assert "heads" in tails.values() and any(n not in ("heads", 0) for n in tails.values()), tails
+
+
+def test_a_search_from_the_form_gets_a_shareable_address(browser, indexed_site_url):
+    """The address is updated once the search has run (not before: it blocks the page)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{indexed_site_url}/zoeken/?q=klant")
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return document.body.dataset.searchDone === 'klant'"))
+    browser.execute_script(
+        "document.getElementById('filter-thema').value = 'Klantbeleving';"
+        "document.getElementById('zoekveld').value = 'vertrouwen';"
+        "document.getElementById('zoekformulier').requestSubmit();"
+    )
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return document.body.dataset.searchDone === 'vertrouwen'"))
+    assert browser.current_url.endswith("/zoeken/?q=vertrouwen&thema=Klantbeleving")

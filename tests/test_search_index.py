@@ -99,14 +99,14 @@ def test_index_files_hash_changes_with_content_only():
     again, _ = index_files([_doc("Over kantoor", "Thuiswerken en kantoor."), _doc("Regels", "Minder regels.")], [TermGroup(("regels", "protocollen"))])
     other, _ = index_files(docs[:1], [])
     assert content_hash(files) == content_hash(again) != content_hash(other)
-    assert meta["articles"] == 2 and set(meta["shards"]) == {"p", "w", "c"}
-    terms = json.loads(files["t.json"])
-    assert terms["g"] == [[["protocol", "regel"], []]] and "de" in terms["s"]
+    assert meta["articles"] == 2 and set(meta["shards"]) == {"p", "q", "w", "c"}
+    assert _postings(files)["#0"] == [["protocol", "regel"], []] and "de" in json.loads(files["t.json"])["s"]
 
 
 def test_term_groups_nothing_on_the_site_can_match_are_left_out():
     files, _ = index_files([_doc("Over kantoor", "Kantoor.")], [TermGroup(("appeltaart", "taart")), TermGroup(("kantoor", "bureau"))])
-    assert json.loads(files["t.json"])["g"] == [[["bureau", "kantoor"], []]]
+    assert _postings(files)["#0"] == [["bureau", "kantoor"], []] and "#1" not in _postings(files)
+    assert _postings(files)["bureau"] == {"g": [[0, 0]]}  # on no article, but its group is known
 
 
 def _folder(site: Path) -> Path:
@@ -124,16 +124,22 @@ def _shards(folder: Path) -> list[int]:
 
 
 def _posting_shard(folder: Path, stem: str, count: int) -> int:
-    """Where search-index.js looks: a stem of a term group shares its group's shard."""
-    return shard(_load(folder, "t.json")["k"].get(stem, stem), count)
+    """Where search-index.js looks: every term in the shard of its own key."""
+    return shard(stem, count)
 
 
-def test_group_terms_share_a_posting_shard(indexed_site):
+def test_a_query_word_needs_one_posting_file(indexed_site):
+    """The shard of "thuiswerk" holds its groups and the posting heads of every term in them."""
     folder = _folder(indexed_site)
-    terms, p = _load(folder, "t.json"), _shards(folder)[0]
-    group = next(g for g in terms["g"] if "thuiswerk" in g[0])
-    present = [s for phrase in group[0] for s in phrase.split() if s in terms["k"]]
-    assert len(present) >= 2 and len({_posting_shard(folder, s, p) for s in present}) == 1
+    p = _shards(folder)[0]
+    file = _load(folder, f"p/{_posting_shard(folder, 'thuiswerk', p)}.json")
+    groups = [file[f"#{number}"] for number, _ in file["thuiswerk"]["g"]]
+    terms = {term for equivalent, related in groups for term in equivalent + related}
+    assert len(groups) >= 2 and "op afstand" in terms
+    postings = _postings({f"p/{n}.json": path.read_bytes() for n, path in enumerate((folder / "p").glob("*.json"))})
+    on_site = {term for term in terms if "p" in postings.get(term, {})}
+    assert len(on_site) >= 3 and all(file[term] == postings[term] for term in on_site)
+    assert json.loads((folder / "t.json").read_text(encoding="utf-8"))["m"]  # multi-word phrases, for the query
 
 
 def test_search_page_names_its_own_index_folder(indexed_site):
@@ -166,7 +172,7 @@ def test_every_result_file_has_what_a_result_shows(indexed_site):
 
 def test_postings_and_typo_words_are_in_their_shards(indexed_site):
     folder = _folder(indexed_site)
-    p, w, _ = _shards(folder)
+    p, w, _, _ = _shards(folder)
     posting = _load(folder, f"p/{_posting_shard(folder, 'kantoor', p)}.json")["kantoor"]
     gaps, scores = posting["p"][0::2], posting["p"][1::2]
     assert gaps[0] >= 0 and all(g > 0 for g in gaps[1:]) and all(s > 0 for s in scores)
@@ -190,7 +196,12 @@ def test_index_files_stay_few(indexed_site):
     folder = _folder(indexed_site)
     files = [p for p in folder.rglob("*") if p.is_file()]
     articles = len(list((folder / "d").glob("*.json")))
-    assert len(files) < articles + 120  # per article one file; shards, not one file per word
+    terms = set()
+    for path in (folder / "p").glob("*.json"):
+        terms.update(name for name in _load(folder, f"p/{path.name}") if not name.startswith("#"))
+    # Per article one file; shards, not one file per word (a shard also carries copies of the
+    # posting heads of the terms its terms are grouped with, so there are more than by size alone).
+    assert len(files) < articles + len(terms) / 4
 
 
 def test_a_300_letter_word_does_not_break_the_build(tmp_path):
@@ -285,14 +296,36 @@ def test_term_group_phrases_are_indexed_where_their_words_stand_together():
     assert entry["f"] == ["je", "of", "u"]
 
 
-def test_a_term_in_two_groups_is_in_both_group_shards(monkeypatch):
+def test_a_term_in_two_groups_is_in_the_shard_of_every_term_it_is_grouped_with(monkeypatch):
     import coachsite.search_files as search_files
 
     monkeypatch.setitem(search_files.SHARD_BYTES, "p", 40)  # many shards for a tiny site
     docs = [_doc("A", "Regels en protocollen."), _doc("B", "Controle en toezicht, ook op regels.")]
     groups = [TermGroup(("regels", "protocollen")), TermGroup(("controle", "toezicht"), ("regels",))]
     files, meta = index_files(docs, groups)
-    count, keys = meta["shards"]["p"], json.loads(files["t.json"])["k"]
-    assert count > 2 and keys["regel"] == "g0"
-    for group in ("g0", "g1"):  # the browser looks "regel" up in the shard of the group it came from
-        assert "regel" in json.loads(files[f"p/{shard(group, count)}.json"])
+    count = meta["shards"]["p"]
+    assert count > 2
+    for term in ("protocol", "controol", "toezicht"):  # one file per query word: its groups' terms are in it
+        file = json.loads(files[f"p/{shard(term, count)}.json"])
+        assert "regel" in file and all(f"#{group}" in file for group, _ in file[term]["g"])
+    assert _postings(files)["regel"]["g"] == [[0, 0], [1, 1]]  # equivalent in group 0, related in group 1
+
+
+def test_a_posting_head_holds_the_best_articles_and_the_tail_the_rest(monkeypatch):
+    import coachsite.search_files as search_files
+
+    monkeypatch.setattr(search_files, "HEAD", 2)
+    docs = [_doc(f"Titel {i}", "Kantoor. " * (i % 3 + 1) + "Een tekst over iets anders. " * i) for i in range(6)]
+    files, meta = index_files(docs, [])
+    postings, _, _ = score_documents(docs, Stems())
+    best = sorted(postings["kantoor"], key=lambda i: (-postings["kantoor"][i], i))
+    entry = _postings(files)["kantoor"]
+    tail = {}
+    for name, data in files.items():
+        if name.startswith("q/"):
+            tail.update(json.loads(data))
+    ids = lambda pairs: [sum(pairs[0:i + 1:2]) for i in range(0, len(pairs), 2)]  # noqa: E731
+    assert entry["n"] == 6 and ids(entry["p"]) == sorted(best[:2])
+    assert tail["kantoor"] and ids(tail["kantoor"]) == sorted(best[2:])
+    assert min(entry["p"][1::2]) >= max(tail["kantoor"][1::2])
+    assert meta["shards"]["q"] >= 1 and "0" in _postings(files) and "0" not in tail  # a head that holds all: no tail

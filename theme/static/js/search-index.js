@@ -2,6 +2,8 @@
 // Every score is computed by the build. Here a query word is stemmed with the same Snowball
 // algorithm (stemmer-nl.js) and looked up in its posting shard; synonyms, thesaurus terms,
 // typo corrections and compound parts are added at query time, on stems, with lower weights.
+// A posting file holds a term's best-scoring articles (its head); the rest (its tail) is fetched
+// only when the ranking of the first page needs it.
 // Parsed JSON is only read through Object.hasOwn, so "constructor" or "__proto__" are plain words.
 // Ranking: search-rank.js; rendering: search.js; excerpts and tips: search-excerpt.js.
 
@@ -66,11 +68,13 @@ function gapsToIds(gaps) {
 }
 
 export class SearchIndex {
-  // base: the index folder of this page's build ("/zoeken/3f2a…/"); shards: [postings, words, compounds].
+  // base: the index folder of this page's build ("/zoeken/3f2a…/"); shards: [postings, words,
+  // compounds, posting tails].
   constructor({ base, shards, articles, maxWord = 40 }) {
     Object.assign(this, { base, shards, articles, maxWord });
     this.files = new Map();
-    this.postings = new Map();
+    this.postings = new Map(); // term -> Promise of its decoded posting (null: on no article)
+    this.owned = new Map(); // term -> Promise, settled once its own shard is read
   }
 
   // Every file at most once per page, from the HTTP cache when it has it: the folder name is the
@@ -93,50 +97,94 @@ export class SearchIndex {
   }
 
   sharded(kind, key) {
-    const count = this.shards[{ p: 0, w: 1, c: 2 }[kind]];
+    const count = this.shards[{ p: 0, w: 1, c: 2, q: 3 }[kind]];
     return this.json(`${kind}/${shard(key, count)}.json`);
   }
 
-  // The shard of a stem: that of `group` when it was found through that term group (every group
-  // shard carries its terms), else its own key: its first group's, or the stem itself.
-  async postingShard(stem, group) {
-    const { keys } = await this.terms();
-    return this.sharded("p", group === undefined ? own(keys, stem) || stem : `g${group}`);
+  // A term's posting head (its best-scoring articles, and how many articles it is in), decoded
+  // once per page. A term grouped with an earlier query word is already known from that word's shard.
+  posting(stem) {
+    return this.postings.has(stem) ? this.postings.get(stem) : this.groups(stem).then(() => this.postings.get(stem));
   }
 
-  // A stem's articles and scores, decoded once per page (ranking asks for the same stem many times).
-  posting(stem, group) {
-    if (!this.postings.has(stem)) {
-      const decoded = this.decode(stem, group);
-      decoded.catch(() => this.postings.delete(stem));
-      this.postings.set(stem, decoded);
+  // Reads the term's own shard: its posting, its term groups (into `terms()`), and the postings of
+  // every term it shares a group with (each shard carries copies of those: one file per query word).
+  groups(term) {
+    if (!this.owned.has(term)) {
+      const loaded = Promise.all([this.terms(), this.sharded("p", term)]).then(([terms, file]) => this.register(terms, file, term));
+      loaded.catch(() => this.owned.delete(term));
+      this.owned.set(term, loaded);
     }
-    return this.postings.get(stem);
+    return this.owned.get(term);
   }
 
-  async decode(stem, group) {
-    const entry = own(await this.postingShard(stem, group), stem);
-    if (!entry) return null;
+  register(terms, file, term) {
+    const entry = own(file, term);
+    this.postings.set(term, Promise.resolve(this.decode(term, entry)));
+    const memberships = own(entry, "g") || [];
+    if (memberships.length) terms.phrases.set(term, memberships.map(([group, related]) => ({ group, related: related === 1 })));
+    for (const [group] of memberships) {
+      const [equivalent, related] = own(file, `#${group}`);
+      terms.groups[group] = [equivalent, related];
+      // A grouped term missing from this shard is on no article (the build copies all others).
+      for (const other of [...equivalent, ...related]) {
+        if (!this.postings.has(other)) this.postings.set(other, Promise.resolve(this.decode(other, own(file, other))));
+      }
+    }
+  }
+
+  decode(stem, entry) {
+    if (!entry || !own(entry, "p")) return null;
     const ids = gapsToIds(entry.p.filter((_, i) => i % 2 === 0));
     const scores = entry.p.filter((_, i) => i % 2 === 1).map((score) => score / 100);
-    return { stem, forms: entry.f, ids, scores, idf: this.idf(ids.length) };
+    return { stem, forms: entry.f, ids, scores, df: entry.n, idf: this.idf(entry.n), truncated: entry.n > ids.length };
+  }
+
+  // Completes the heads of `stems` with their tails (q/ files): for a ranking the heads cannot settle.
+  async loadTails(stems) {
+    await Promise.all(
+      stems.map(async (stem) => {
+        const head = await this.posting(stem);
+        if (!head || !head.truncated) return;
+        const tail = own(await this.sharded("q", stem), stem) || [];
+        const ids = head.ids.slice(), scores = head.scores.slice();
+        for (let i = 0, id = 0; i < tail.length; i += 2) {
+          ids.push((id += tail[i])); // one pass: a tail holds thousands of articles
+          scores.push(tail[i + 1] / 100);
+        }
+        this.postings.set(stem, Promise.resolve({ ...head, ids, scores, truncated: false }));
+      }),
+    );
+  }
+
+  // Starts fetching what a query of several words will need on a large site while its heads are
+  // on their way: the posting tails of its words (a ranking of several common words seldom
+  // settles on heads alone). Files are memoised, so the ranking later reads them from memory.
+  // (A single word's typo and compound files are not fetched ahead: they would cost the usual
+  // first query about 20 KB, where a typo costs one round trip more.)
+  prefetch(query) {
+    if (this.shards[3] <= 1) return; // a small site: no tails worth a request
+    this.terms()
+      .then(({ stopwords }) => {
+        const content = words(query.slice(0, MAX_QUERY_CHARS), this.maxWord).filter((w) => !stopwords.has(w));
+        if (content.length < 2) return;
+        for (const word of content.slice(0, MAX_QUERY_WORDS)) this.sharded("q", stemOf(word)).catch(() => {});
+      })
+      .catch(() => {}); // the search itself reports errors
   }
 
   idf(count) {
     return Math.log(1 + (this.articles - count + 0.5) / (count + 0.5));
   }
 
-  // The term groups as a Map from stemmed phrase to [{group, related}], and the stop words.
+  // The stop words and the multi-word phrases of the term groups (to find "op afstand" in a
+  // query). Which groups a term is in, and the groups themselves, arrive with its posting shard.
   terms() {
     if (!this.termsPromise) {
       this.termsPromise = this.json("t.json").then((data) => {
-        const phrases = new Map();
-        data.g.forEach(([equivalent, related], group) => {
-          for (const phrase of equivalent) phrases.set(phrase, [...(phrases.get(phrase) || []), { group, related: false }]);
-          for (const phrase of related) phrases.set(phrase, [...(phrases.get(phrase) || []), { group, related: true }]);
-        });
-        const longest = Math.max(1, ...[...phrases.keys()].map((phrase) => phrase.split(" ").length));
-        return { phrases, groups: data.g, stopwords: new Set(data.s), longest, keys: data.k };
+        const phrases = new Map(data.m.map((phrase) => [phrase, []]));
+        const longest = Math.max(1, ...data.m.map((phrase) => phrase.split(" ").length));
+        return { phrases, groups: [], stopwords: new Set(data.s), longest };
       });
       this.termsPromise.catch(() => (this.termsPromise = null));
     }
@@ -156,6 +204,7 @@ export class SearchIndex {
         if ((!best || count > best.count) && withinOneEdit(word, candidate)) best = { word: candidate, stem, count };
       }
     }
+    if (best) await this.groups(best.stem); // its term groups, for the ranking
     return best;
   }
 

@@ -18,12 +18,13 @@ async function concept(index, label, stems, terms, allowParts = true) {
   const alternatives = [];
   const content = stems.filter((s, i) => !terms.stopwords.has(label.split(" ")[i]));
   const own = content.length ? content : stems;
+  // The term's own posting shard also brings its term groups and their terms' postings.
+  const [exact, phrase] = await Promise.all([Promise.all(own.map((s) => index.posting(s))), stems.length > 1 ? index.posting(stems.join(" ")) : null, index.groups(stems.join(" "))]);
   const expanded = [];
-  expand(index, stems.join(" "), terms, expanded, false); // starts fetching their postings, too
-  const [exact, phrase] = await Promise.all([Promise.all(own.map((s) => index.posting(s))), stems.length > 1 ? index.posting(stems.join(" ")) : null]);
+  expand(index, stems.join(" "), terms, expanded, false);
   // The groups in which the reader's word is only a related term give weak evidence, which a word
-  // the site uses in two articles or more does without (each such group costs a file to fetch).
-  if (!(own.length === 1 && exact[0] && exact[0].ids.length >= 2)) expand(index, stems.join(" "), terms, expanded, true);
+  // the site uses in two articles or more does without.
+  if (!(own.length === 1 && exact[0] && exact[0].df >= 2)) expand(index, stems.join(" "), terms, expanded, true);
   // A phrase of the term groups is indexed where its words stand together ("u of je"); the
   // reader's own words also count anywhere in an article (they are what the reader typed).
   if (phrase) alternatives.push({ stems: [phrase.stem], weight: WEIGHT.exact });
@@ -125,8 +126,8 @@ function expand(index, phrase, terms, alternatives, asRelated) {
         // words scattered over an article are no evidence for a synonym (and fetching each of
         // them cost a file per word: 82 files for "thuiswerken" at 1,000 articles).
         if (all.length === 1 && !stems.length) continue;
-        alternatives.push({ stems: [other], weight });
-        index.posting(other, group).catch(() => {}); // from the group's own shard: one file per group
+        alternatives.push({ stems: [other], weight, grouped: true }); // ranked on its posting head alone
+        index.posting(other).catch(() => {}); // known from the shard of `phrase`: no extra file
       }
     };
     add(equivalent, related ? WEIGHT.related : WEIGHT.equivalent);
@@ -176,15 +177,19 @@ async function partsApart(index, compound) {
 }
 
 // Ranked article ids for a query, with what the page needs to explain and highlight them.
-export async function search(index, query, filters = new Map()) {
+export async function search(index, query, filters = new Map(), top = 10) {
   const [{ concepts, capped }, allowed] = await Promise.all([analyse(index, query), index.allowed(filters)]);
   const lists = new Map();
   const needed = [...new Set(concepts.flatMap((c) => c.alternatives.flatMap((a) => a.stems)))];
   (await Promise.all(needed.map((s) => index.posting(s)))).forEach((list, i) => lists.set(needed[i], list));
   const forms = new Map();
   const weights = [];
-  const score = new Map(), share = new Map();
+  // Per article (ids are 0 … articles - 1): arrays, not Maps, as lists hold thousands of articles
+  // on a large site; `candidates` lists the articles any concept matched.
+  const score = new Float64Array(index.articles), share = new Float64Array(index.articles);
+  const candidates = [];
   let total = 0;
+  const perConcept = []; // for settledTop
   concepts.forEach((concept, term) => {
     // A concept weighs as much as the idf of its own word (or, when the site lacks it, of its
     // best-weighted terms that the site has); a word the site does not know weighs UNKNOWN × the
@@ -197,15 +202,17 @@ export async function search(index, query, filters = new Map()) {
     // compound, a phrase whose words are merely somewhere in the article) still ranks, but counts
     // only half towards the floor: alone it never makes an article a result ("koffieautomaat"
     // does not find every article about "teamgevoel", nor one with "koffie" and "automaat").
-    const known = present.some((a) => a.weight >= WEIGHT.exact && a.stems.length === 1 && lists.get(a.stems[0]).ids.length >= 2);
+    const known = present.some((a) => a.weight >= WEIGHT.exact && a.stems.length === 1 && lists.get(a.stems[0]).df >= 2);
     const carried = (a) => (known && a.weight < WEIGHT.equivalent ? WEAK : 1);
     const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
     // Through its term groups alone, a concept is as rare as the articles any of its best terms
     // are in together (a broad group is a common concept), not as its rarest term.
     const tops = present.filter((a) => a.weight === top);
     const idfs = tops.map((a) => mean(a.stems.map((s) => lists.get(s).idf)));
-    const union = new Set(tops.flatMap((a) => a.stems.length === 1 ? lists.get(a.stems[0]).ids : []));
-    const viaGroups = top < WEIGHT.exact && union.size ? index.idf(union.size) : Infinity;
+    const single = tops.filter((a) => a.stems.length === 1).map((a) => lists.get(a.stems[0]));
+    // On a large site the lists are heads: each term's own article count bounds the union below.
+    const together = Math.max(new Set(single.flatMap((list) => list.ids)).size, ...single.map((list) => list.df));
+    const viaGroups = top < WEIGHT.exact && together ? index.idf(together) : Infinity;
     const rarest = idfs.length ? Math.max(...idfs) : UNKNOWN * index.idf(0);
     const weight = Math.min(rarest, viaGroups) * concept.share;
     weights.push(weight);
@@ -213,28 +220,21 @@ export async function search(index, query, filters = new Map()) {
     // Per article, the best alternative: its weight × its BM25 score (the mean over the words of a
     // phrase), with the idf capped at the concept's own: a rare synonym never outweighs the word
     // the reader typed, and a common one weighs less than that word.
-    const best = new Map(); // article -> [value, matched weight]
-    for (const alternative of present) {
-      const found = alternative.stems.map((s) => lists.get(s));
-      found.forEach((list) => list.forms.forEach((form) => forms.has(form) || forms.set(form, term)));
-      const perArticle = new Map();
-      const cap = (list) => Math.min(list.idf, rarest) / list.idf;
-      for (const list of found) list.ids.forEach((id, i) => perArticle.set(id, [...(perArticle.get(id) || []), list.scores[i] * cap(list)]));
-      for (const [id, strengths] of perArticle) {
-        if (strengths.length < found.length || (allowed && !allowed.has(id))) continue;
-        const value = alternative.weight * mean(strengths) * concept.share;
-        const previous = best.get(id);
-        if (!previous || value > previous[0]) best.set(id, [value, alternative.weight * weight * carried(alternative)]);
-      }
-    }
-    for (const [id, [value, matched]] of best) {
-      score.set(id, (score.get(id) || 0) + value);
-      share.set(id, (share.get(id) || 0) + matched);
+    const cap = (list) => Math.min(list.idf, rarest) / list.idf;
+    const { value, matchedBy, matchedHere } = bestPerArticle(index.articles, present, lists, allowed, concept.share, (a) => a.weight * weight * carried(a), cap);
+    present.forEach((a) => a.stems.forEach((s) => lists.get(s).forms.forEach((form) => forms.has(form) || forms.set(form, term))));
+    perConcept.push({ present, best: { get: (id) => (value[id] ? [value[id], matchedBy[id]] : undefined) }, cap, share: concept.share });
+    for (const id of matchedHere) {
+      if (!score[id] && !share[id]) candidates.push(id);
+      score[id] += value[id];
+      share[id] += matchedBy[id];
     }
   });
-  const ids = [...score.keys()].filter((id) => share.get(id) >= FLOOR * total - 1e-9);
-  const rank = (id) => score.get(id) * (share.get(id) / total) ** 2;
-  ids.sort((a, b) => rank(b) - rank(a) || a - b);
+  const ids = candidates.filter((id) => share[id] >= FLOOR * total - 1e-9);
+  const rank = (id) => score[id] * (share[id] / total) ** 2;
+  const ranks = new Float64Array(index.articles);
+  for (const id of ids) ranks[id] = rank(id);
+  ids.sort((a, b) => ranks[b] - ranks[a] || a - b);
   return {
     ids,
     forms,
@@ -242,5 +242,82 @@ export async function search(index, query, filters = new Map()) {
     corrections: concepts.filter((c) => c.corrected).map((c) => c.corrected),
     unknown: concepts.filter((c) => !c.alternatives.length).map((c) => c.label),
     capped,
+    ...settledTop(perConcept, lists, ids.slice(0, top), rank, candidates, top),
   };
+}
+
+// Per article (ids 0 … articles - 1, in arrays: lists hold thousands of articles on a large site)
+// the value of its best alternative, weight × BM25 score (for a phrase's words the mean of their
+// capped scores, in articles that have them all), and the weight that alternative matched.
+function bestPerArticle(articles, present, lists, allowed, share, matchedWeight, cap) {
+  const value = new Float64Array(articles), matchedBy = new Float64Array(articles);
+  const matchedHere = []; // articles with a value
+  for (const alternative of present) {
+    const found = alternative.stems.map((s) => lists.get(s));
+    const matched = matchedWeight(alternative);
+    const consider = (id, strength) => {
+      if (allowed && !allowed.has(id)) return;
+      const v = alternative.weight * strength * share;
+      if (v > value[id]) {
+        if (!value[id]) matchedHere.push(id);
+        value[id] = v;
+        matchedBy[id] = matched;
+      }
+    };
+    const caps = found.map(cap);
+    if (found.length === 1) {
+      const [{ ids, scores }] = found;
+      for (let i = 0; i < ids.length; i++) consider(ids[i], scores[i] * caps[0]);
+      continue;
+    }
+    const sum = new Float64Array(articles), count = new Uint8Array(articles);
+    found.forEach(({ ids, scores }, j) => {
+      for (let i = 0; i < ids.length; i++) {
+        sum[ids[i]] += scores[i] * caps[j];
+        count[ids[i]] += 1;
+      }
+    });
+    for (const id of found[0].ids) if (count[id] === found.length) consider(id, sum[id] / count[id]);
+  }
+  return { value, matchedBy, matchedHere };
+}
+
+// Whether the first `top` results, ranked on posting heads, are those the full posting lists of
+// the reader's own words give, in the same order (the threshold algorithm): an article outside a
+// list's head scores at most that head's lowest score there, so it can neither change a shown
+// article's value nor overtake the last one shown. Terms found through a term group count with
+// their heads alone (their best articles). `complete`: no list was cut (the result count is
+// exact); `truncated`: the reader's own lists whose tails settle the ranking when it is not.
+function settledTop(perConcept, lists, shown, rank, candidates, top) {
+  const cut = (stem) => lists.get(stem) && lists.get(stem).truncated;
+  const ownStems = new Set(perConcept.flatMap(({ present }) => present.filter((a) => !a.grouped).flatMap((a) => a.stems)));
+  const truncated = [...ownStems].filter(cut);
+  const complete = ![...lists.keys()].some(cut);
+  if (!truncated.length) return { complete, settled: true, truncated };
+  const heads = new Map(truncated.map((stem) => [stem, new Set(lists.get(stem).ids)]));
+  const hidden = perConcept.map(({ present, cap, share }) =>
+    present
+      .filter((a) => !a.grouped && a.stems.some((s) => heads.has(s)))
+      .map((a) => {
+        const most = (s) => {
+          const list = lists.get(s);
+          return list.scores.reduce((a, b) => (heads.has(s) ? Math.min(a, b) : Math.max(a, b))) * cap(list);
+        };
+        return { cut: a.stems.filter((s) => heads.has(s)), value: a.weight * Math.max(...a.stems.map(most)) * share };
+      }),
+  );
+  const missing = (c, id) => Math.max(0, ...hidden[c].filter((h) => h.cut.some((s) => !heads.get(s).has(id))).map((h) => h.value));
+  const known = (c, id) => (perConcept[c].best.get(id) || [0])[0];
+  const unsettled = { complete, settled: false, truncated };
+  if (shown.some((id) => perConcept.some((_, c) => missing(c, id) > known(c, id)))) return unsettled;
+  const last = shown.length === top ? rank(shown[top - 1]) : 0;
+  const unseen = hidden.reduce((sum, h) => sum + Math.max(0, ...h.map((x) => x.value)), 0);
+  if (unseen > 0 && unseen >= last) return unsettled;
+  const first = new Set(shown);
+  for (const id of candidates) {
+    // An article whose values are all known is already in its place.
+    if (first.has(id) || !perConcept.some((_, c) => missing(c, id) > known(c, id))) continue;
+    if (perConcept.reduce((sum, _, c) => sum + Math.max(known(c, id), missing(c, id)), 0) >= last) return unsettled;
+  }
+  return { complete, settled: true, truncated };
 }

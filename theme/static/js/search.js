@@ -90,7 +90,9 @@ function failure(error) {
   return "Er ging iets mis bij het zoeken. Probeer het opnieuw, of kies hieronder een thema.";
 }
 
-async function run(query) {
+// `url`: the address of this search (shareable), set once it has run: `history.replaceState`
+// blocks the page for up to 10 ms, which would otherwise delay the first results.
+async function run(query, url = null) {
   const mine = ++generation;
   const current = () => mine === generation;
   list.replaceChildren();
@@ -99,12 +101,22 @@ async function run(query) {
   delete document.body.dataset.searchError;
   if (!query.trim()) {
     say("");
+    if (url) history.replaceState(null, "", url);
     return;
   }
   say("Zoeken…");
+  index.prefetch(query);
   try {
-    const { ids, forms, weights, corrections, unknown, capped } = await search(index, query, activeFilters());
+    let result = await search(index, query, activeFilters(), MAX_RESULTS);
     if (!current()) return;
+    if (!result.settled) {
+      // The posting heads could not settle the first page: fetch the tails of the lists they cut.
+      await index.loadTails(result.truncated);
+      if (!current()) return;
+      result = await search(index, query, activeFilters(), MAX_RESULTS);
+      if (!current()) return;
+    }
+    const { ids, forms, weights, corrections, unknown, capped, complete } = result;
     // The first few results go on screen as soon as their files are in; the rest follow.
     const first = await Promise.all(ids.slice(0, FIRST_BATCH).map((id) => index.document(id)));
     if (!current()) return;
@@ -114,8 +126,10 @@ async function run(query) {
     if (!current()) return;
     list.append(...rest.map((doc) => renderResult(doc, forms, weights)));
     const quoted = `“${query.trim().slice(0, 80)}${query.trim().length > 80 ? "…" : ""}”`;
+    // From posting heads alone the count is a lower bound (only a site of thousands of posts).
+    const count = complete ? `${ids.length}` : `Ten minste ${ids.length}`;
     let text = ids.length
-      ? `${ids.length} ${ids.length === 1 ? "resultaat" : "resultaten"} voor ${quoted}.`
+      ? `${count} ${ids.length === 1 ? "resultaat" : "resultaten"} voor ${quoted}.`
       : `Niets gevonden voor ${quoted}. Probeer andere woorden, of kies een thema:`;
     if (corrections.length && ids.length) text += ` Ook gezocht op: ${corrections.join(", ")}.`;
     if (unknown.length && ids.length) text += ` Niet gevonden op de site: ${unknown.join(", ")}.`;
@@ -127,7 +141,9 @@ async function run(query) {
     say(failure(error));
     document.body.dataset.searchError = error.constructor.name;
   }
-  if (current()) document.body.dataset.searchDone = query; // tests and the benchmark wait for this
+  if (!current()) return;
+  if (url) history.replaceState(null, "", url);
+  document.body.dataset.searchDone = query; // tests and the benchmark wait for this
 }
 
 // The filter lists are rendered into the page at build time (no extra download before the first
@@ -147,8 +163,7 @@ form.addEventListener("submit", (event) => {
   const params = new URLSearchParams();
   params.set("q", input.value.trim());
   for (const [key, value] of activeFilters()) params.set(key, value);
-  history.replaceState(null, "", `${location.pathname}?${params}`);
-  run(input.value);
+  run(input.value, `${location.pathname}?${params}`);
 });
 
 const initial = new URLSearchParams(location.search).get("q") || "";
