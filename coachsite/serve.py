@@ -16,11 +16,15 @@ the site's own 404 page.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import html
+import json
 import os
 import re
-from dataclasses import dataclass
+from urllib.parse import unquote, urlparse
+import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -92,6 +96,7 @@ class State:
     port: int
     output: Path
     error: dict | None = None
+    served: dict = field(default_factory=dict)  # file -> digest of the bytes last sent to a browser
 
 
 def error_page(error: dict, port: int) -> str:
@@ -128,6 +133,22 @@ op: deze melding verdwijnt vanzelf zodra de site weer goed gebouwd is.</p>
 """
 
 
+def page_file(output: Path, url: str) -> str:
+    """The file of ``output`` that the page at ``url`` was served from."""
+    rel = unquote(urlparse(url).path).lstrip("/")
+    if not rel or rel.endswith("/"):
+        rel += "index.html"
+    return os.path.abspath(os.path.join(output, rel))
+
+
+def digest_of(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha1(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
 def make_app(state: State):
     from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
     from tornado import web
@@ -145,6 +166,15 @@ def make_app(state: State):
 
         def should_return_304(self):
             return False
+
+        @classmethod
+        def get_content(cls, abspath, start=None, end=None):
+            """Pages are small: read whole, and remember which version each browser got."""
+            with open(abspath, "rb") as handle:
+                data = handle.read()
+            if abspath.endswith(".html"):
+                state.served[abspath] = hashlib.sha1(data).hexdigest()
+            yield data[start:end]
 
         async def get(self, path, include_body=True):
             last = path.rsplit("/", 1)[-1]
@@ -164,9 +194,22 @@ def make_app(state: State):
                 return
             super().write_error(status_code, **kwargs)
 
+    class Browser(LiveReloadHandler):
+        """A connected page: which file it shows, and which version of it."""
+
+        page = seen = None
+
+        def on_message(self, message):
+            with contextlib.suppress(ValueError, AttributeError):
+                data = json.loads(message)
+                if data.get("command") == "info" and isinstance(data.get("url"), str):
+                    self.page = page_file(state.output, data["url"])
+                    self.seen = state.served.get(self.page)
+            super().on_message(message)
+
     return web.Application(
         [
-            (r"/livereload", LiveReloadHandler),
+            (r"/livereload", Browser),
             (r"/livereload.js", LiveReloadJSHandler),
             (r"/_serve/fout.css", ErrorCss),
             (r"/(.*)", Site, {"path": str(state.output), "default_filename": "index.html"}),
@@ -175,11 +218,15 @@ def make_app(state: State):
     )
 
 
-def reload_browsers() -> None:
+def reload_browsers(only_changed: bool = False) -> None:
+    """Tell the open pages to reload; ``only_changed``: only those whose file changed since served."""
     from livereload.handlers import LiveReloadHandler
 
     message = {"command": "reload", "path": "/", "liveCSS": False, "liveImg": False}
     for waiter in list(LiveReloadHandler.waiters):
+        page = getattr(waiter, "page", None)
+        if only_changed and page and getattr(waiter, "seen", None) == digest_of(page):
+            continue
         try:
             waiter.write_message(message)
         except Exception:  # noqa: BLE001 - a closed tab
@@ -204,12 +251,18 @@ def bind(host: str, port: int) -> list:
 
 
 def report(state: State, result: dict) -> None:
-    if result["ok"] and result.get("index"):  # the page is already showing; nothing to reload
+    if result["ok"] and result.get("index"):  # the page is showing; reload it only if the full build changed it
         click.echo(_("Search index up to date ({seconds} s after the change).").format(seconds=f"{result['seconds']:.2f}"))
+        reload_browsers(only_changed=True)
         return
     if result["ok"]:
         state.error = None
-        click.echo(_("Built in {seconds} s; the browser reloads.").format(seconds=f"{result['seconds']:.2f}"))
+        if result.get("pages"):
+            click.echo(_("Shown in {seconds} s: {pages}; the browser reloads, the full build follows.").format(
+                seconds=f"{result['seconds']:.2f}", pages=", ".join("/" + page.removesuffix("index.html") for page in result["pages"])
+            ))
+        else:
+            click.echo(_("Built in {seconds} s; the browser reloads.").format(seconds=f"{result['seconds']:.2f}"))
     else:
         state.error = result
         for line in result.get("details") or []:
@@ -239,14 +292,16 @@ def serve(config: Path, output: Path, content: Path, host: str, port: int) -> No
     builder = Builder(config, output, content, quick, lambda result: report(state, result))
     paths = watched_paths(config, content)
     seen = snapshot(paths)
+    inside = str(content) + os.sep
 
     def poll() -> None:
         nonlocal seen
         now = snapshot(paths)
         if now != seen:
             changed = changed_files(seen, now)
+            posts = all(name.endswith(".md") and name.startswith(inside) and name in seen and name in now for name in changed)
             seen = now
-            builder.request(code_changed=any(name.endswith(".py") for name in changed))
+            builder.request(code_changed=any(name.endswith(".py") for name in changed), changed=changed, only_posts=posts)
 
     builder.request()
     PeriodicCallback(poll, POLL_SECONDS * 1000).start()
