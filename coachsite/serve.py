@@ -33,49 +33,9 @@ from coachsite.clitools import CoachError
 from coachsite.i18n import _
 from coachsite.clitools import read_config
 from coachsite.serve_builds import Builder, quick_build_arguments, warm_up
+from coachsite.serve_watch import Watcher
 
-ROOT = Path(__file__).resolve().parent.parent
-POLL_SECONDS = 0.1
-IGNORED = re.compile(r"^\.|~$|\.sw[a-p]$|^4913$|^__pycache__$|\.(pyc|mo|tmp)$")
-
-
-def watched_paths(config: Path, content: Path) -> list[Path]:
-    """Everything a build reads: posts, theme, plugins, code, settings and word lists."""
-    extra = ["theme", "plugins", "coachsite", "tags.txt", "synonyms.txt", "newsletters"]
-    return [content, config] + [ROOT / name for name in extra]
-
-
-def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
-    """Modification time and size of every file under ``paths`` (editor swap files skipped)."""
-    found: dict[str, tuple[int, int]] = {}
-    folders = []
-    for path in paths:
-        try:
-            info = os.stat(path)
-        except OSError:
-            continue
-        if os.path.isdir(path):
-            folders.append(str(path))
-        else:
-            found[str(path)] = (info.st_mtime_ns, info.st_size)
-    while folders:
-        with os.scandir(folders.pop()) as entries:
-            for entry in entries:
-                if IGNORED.search(entry.name):
-                    continue
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        folders.append(entry.path)
-                    else:
-                        info = entry.stat()
-                        found[entry.path] = (info.st_mtime_ns, info.st_size)
-                except OSError:  # removed while we looked
-                    continue
-    return found
-
-
-def changed_files(before: dict, after: dict) -> list[str]:
-    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+SETTLE_SECONDS = 1.0
 
 
 # --- The web server -------------------------------------------------------------------------------
@@ -97,6 +57,8 @@ class State:
     output: Path
     error: dict | None = None
     served: dict = field(default_factory=dict)  # file -> digest of the bytes last sent to a browser
+    reloading: int = 0  # pages told to reload that have not connected again
+    settled: object = None  # a tornado Event, set when ``reloading`` is back at 0
 
 
 def error_page(error: dict, port: int) -> str:
@@ -205,6 +167,9 @@ def make_app(state: State):
                 if data.get("command") == "info" and isinstance(data.get("url"), str):
                     self.page = page_file(state.output, data["url"])
                     self.seen = state.served.get(self.page)
+                    state.reloading -= 1
+                    if state.reloading <= 0 and state.settled is not None:
+                        state.settled.set()
             super().on_message(message)
 
     return web.Application(
@@ -218,19 +183,35 @@ def make_app(state: State):
     )
 
 
-def reload_browsers(only_changed: bool = False) -> None:
+def reload_browsers(state: State, only_changed: bool = False) -> None:
     """Tell the open pages to reload; ``only_changed``: only those whose file changed since served."""
     from livereload.handlers import LiveReloadHandler
+    from tornado.locks import Event
 
     message = {"command": "reload", "path": "/", "liveCSS": False, "liveImg": False}
+    state.reloading, state.settled = 0, Event()
     for waiter in list(LiveReloadHandler.waiters):
         page = getattr(waiter, "page", None)
         if only_changed and page and getattr(waiter, "seen", None) == digest_of(page):
             continue
         try:
             waiter.write_message(message)
+            state.reloading += 1
         except Exception:  # noqa: BLE001 - a closed tab
             LiveReloadHandler.waiters.discard(waiter)
+    if not state.reloading:
+        state.settled.set()
+
+
+async def browsers_reloaded(state: State) -> None:
+    """Wait until the reloaded pages connected again (their reload got the CPU before the full
+    build takes it), at most ``SETTLE_SECONDS`` (a hidden tab may never reload)."""
+    from tornado.ioloop import IOLoop
+    from tornado.util import TimeoutError as Timeout
+
+    if state.settled is not None:
+        with contextlib.suppress(Timeout):
+            await state.settled.wait(timeout=IOLoop.current().time() + SETTLE_SECONDS)
 
 
 def bind(host: str, port: int) -> list:
@@ -253,7 +234,7 @@ def bind(host: str, port: int) -> list:
 def report(state: State, result: dict) -> None:
     if result["ok"] and result.get("index"):  # the page is showing; reload it only if the full build changed it
         click.echo(_("Search index up to date ({seconds} s after the change).").format(seconds=f"{result['seconds']:.2f}"))
-        reload_browsers(only_changed=True)
+        reload_browsers(state, only_changed=True)
         return
     if result["ok"]:
         state.error = None
@@ -272,7 +253,7 @@ def report(state: State, result: dict) -> None:
             fg="red",
             err=True,
         )
-    reload_browsers()
+    reload_browsers(state)
 
 
 def serve(config: Path, output: Path, content: Path, host: str, port: int) -> None:
@@ -281,7 +262,7 @@ def serve(config: Path, output: Path, content: Path, host: str, port: int) -> No
     port = sockets[0].getsockname()[1]  # port 0: the system's choice (tests)
     os.environ["LIVERELOAD_PORT"] = str(port)  # read by pelicanconf.py in every build
     from tornado.httpserver import HTTPServer
-    from tornado.ioloop import IOLoop, PeriodicCallback
+    from tornado.ioloop import IOLoop
 
     settings = read_config(config, PATH=str(content))  # a broken settings file: one Dutch line
     warm_up(settings)
@@ -289,22 +270,10 @@ def serve(config: Path, output: Path, content: Path, host: str, port: int) -> No
     server = HTTPServer(make_app(state))
     server.add_sockets(sockets)
     quick = quick_build_arguments(settings)
-    builder = Builder(config, output, content, quick, lambda result: report(state, result))
-    paths = watched_paths(config, content)
-    seen = snapshot(paths)
-    inside = str(content) + os.sep
-
-    def poll() -> None:
-        nonlocal seen
-        now = snapshot(paths)
-        if now != seen:
-            changed = changed_files(seen, now)
-            posts = all(name.endswith(".md") and name.startswith(inside) and name in seen and name in now for name in changed)
-            seen = now
-            builder.request(code_changed=any(name.endswith(".py") for name in changed), changed=changed, only_posts=posts)
-
+    builder = Builder(config, output, content, quick, lambda result: report(state, result), lambda: browsers_reloaded(state))
+    watcher = Watcher(config, content, builder.request)
     builder.request()
-    PeriodicCallback(poll, POLL_SECONDS * 1000).start()
+    watcher.start()
     click.echo(_("Site: http://localhost:{port}/  (Ctrl+C stops)").format(port=port))
     try:
         IOLoop.current().start()

@@ -117,8 +117,10 @@ class Builder:
     stops it and starts again; a change during the quick part asks for one more round.
     """
 
-    def __init__(self, config: Path, output: Path, content: Path, quick: dict | None, on_result):
+    def __init__(self, config: Path, output: Path, content: Path, quick: dict | None, on_result, settle=None):
+        """``settle``: awaited between the reload and the full build (the browsers' reload first)."""
         self.config, self.output, self.content, self.on_result = config, output, content, on_result
+        self.settle = settle
         self.quick = quick
         self.running = self.pending = self.fresh_code = False
         self.child: int | None = None
@@ -178,6 +180,10 @@ class Builder:
                     continue
                 if not (result["ok"] and (self.quick or result.get("pages"))):
                     return
+                if self.settle:
+                    await self.settle()
+                    if self.pending:
+                        continue
                 self.phase = "full"
                 result = await self._build({}, keep=True)
                 if self.pending:  # stopped for a newer change
@@ -236,14 +242,16 @@ class Builder:
             if self.worker:  # the previous worker's pipes are the server's (never touch its loop)
                 os.close(self.worker.replies.fileno())
                 os.close(self.worker.requests)
-            from coachsite.serve_worker import Capture, serve_requests
+            from coachsite.serve_worker import Capture, load_sources, serve_requests
 
             capture = Capture() if keep else None
             result = build_once(*args, capture=capture)
+            site = capture.site(self.output) if capture and result["ok"] else None
+            if site is not None:  # ready for the next save before the server hears of this build
+                load_sources(site)
             with os.fdopen(writer, "wb") as pipe:
                 pipe.write(json.dumps(result).encode() + b"\n")
                 pipe.flush()
-                site = capture.site(self.output) if capture and result["ok"] else None
                 if site is not None:
                     with os.fdopen(requests, "rb") as lines:
                         serve_requests(site, lines, pipe)

@@ -177,17 +177,19 @@ def render(site: WarmSite, articles: list) -> list[str]:
     from pelican.writers import Writer
 
     generator = site.articles
-    wanted = {a.save_as for a in articles}
-    written = []
+    lists = ("translations", "articles", "hidden_translations", "hidden_articles")
+    kept = [getattr(generator, name) for name in lists]
     with tempfile.TemporaryDirectory(dir=site.output.parent, prefix=".quick-") as tmp:
-        writer = Writer(tmp, settings=site.settings)
-
-        def write(name, *args, **kwargs):
-            if name in wanted:
-                writer.write_file(name, *args, **kwargs)
-                written.append(name)
-
-        generator.generate_articles(write)  # Pelican's own call, so the page gets what a build gives it
+        # Pelican's own call for these posts alone (the context, with every post, stays whole).
+        for name in lists:
+            setattr(generator, name, [])
+        generator.articles = list(articles)
+        try:
+            generator.generate_articles(Writer(tmp, settings=site.settings).write_file)
+        finally:
+            for name, value in zip(lists, kept):
+                setattr(generator, name, value)
+        written = [a.save_as for a in articles]
         for name in written:
             target = site.output / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -219,8 +221,8 @@ def quick_update(site: WarmSite, paths: list[str]) -> dict:
 
 
 def serve_requests(site: WarmSite, requests, replies) -> None:
-    """The worker's loop: one JSON line per request (a list of saved paths), one JSON line back."""
-    load_sources(site)
+    """The worker's loop: one JSON line per request (a list of saved paths), one JSON line back.
+    (``load_sources`` first, before the build's result is reported.)"""
     for line in requests:
         try:
             reply = quick_update(site, json.loads(line))
