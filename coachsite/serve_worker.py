@@ -18,7 +18,9 @@ normal build. ``tests/test_serve_worker.py`` compares the pages with full builds
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -172,29 +174,31 @@ def apply(site: WarmSite, old, new) -> None:
     old.refresh_metadata_intersite_links()
 
 
-def render(site: WarmSite, articles: list) -> list[str]:
-    """Write the posts' own pages into ``output/``, each replaced in one rename."""
+def render(site: WarmSite, articles: list, folder: str) -> list[str]:
+    """Write the posts' own pages into ``folder`` with Pelican's own call for them alone (the
+    context, with every post, stays whole); return their names."""
     from pelican.writers import Writer
 
     generator = site.articles
     lists = ("translations", "articles", "hidden_translations", "hidden_articles")
     kept = [getattr(generator, name) for name in lists]
-    with tempfile.TemporaryDirectory(dir=site.output.parent, prefix=".quick-") as tmp:
-        # Pelican's own call for these posts alone (the context, with every post, stays whole).
-        for name in lists:
-            setattr(generator, name, [])
-        generator.articles = list(articles)
-        try:
-            generator.generate_articles(Writer(tmp, settings=site.settings).write_file)
-        finally:
-            for name, value in zip(lists, kept):
-                setattr(generator, name, value)
-        written = [a.save_as for a in articles]
-        for name in written:
-            target = site.output / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(os.path.join(tmp, name), target)
-    return written
+    for name in lists:
+        setattr(generator, name, [])
+    generator.articles = list(articles)
+    try:
+        generator.generate_articles(Writer(folder, settings=site.settings).write_file)
+    finally:
+        for name, value in zip(lists, kept):
+            setattr(generator, name, value)
+    return [a.save_as for a in articles]
+
+
+def put_in_place(site: WarmSite, folder: str, names: list[str]) -> None:
+    """Each page replaces the one in ``output/`` with one rename: a browser never reads half."""
+    for name in names:
+        target = site.output / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(os.path.join(folder, name), target)
 
 
 def quick_update(site: WarmSite, paths: list[str]) -> dict:
@@ -208,16 +212,34 @@ def quick_update(site: WarmSite, paths: list[str]) -> dict:
     if problems:
         message = _("problems in content/: {count}; the site was not rebuilt").format(count=len(problems))
         return {"ok": False, "message": message, "details": problems}
-    pairs = []
-    for path in resolved:
-        pair, reason = reread(site, path)
-        if pair is None:
-            return {"fallback": reason}
-        pairs.append(pair)
-    for old, new in pairs:
-        apply(site, old, new)
-    pages = render(site, [old for old, _new in pairs])
+    with pelican_warnings() as warned, tempfile.TemporaryDirectory(dir=site.output.parent, prefix=".quick-") as tmp:
+        pairs = []
+        for path in resolved:
+            pair, reason = reread(site, path)
+            if pair is None:
+                return {"fallback": reason}
+            pairs.append(pair)
+        for old, new in pairs:
+            apply(site, old, new)
+        pages = render(site, [old for old, _new in pairs], tmp)
+        if warned.messages:  # a full build fails on these: let it say so (the page may be wrong)
+            return {"fallback": "Pelican warned: " + "; ".join(warned.messages)}
+        put_in_place(site, tmp, pages)
     return {"ok": True, "pages": pages, "seconds": time.perf_counter() - started}
+
+
+@contextlib.contextmanager
+def pelican_warnings():
+    """Pelican's warnings while the worker reads and renders, as ``coachsite.build`` collects them."""
+    from coachsite.build import _Collector
+
+    collector = _Collector()
+    logger = logging.getLogger("pelican")
+    logger.addHandler(collector)
+    try:
+        yield collector
+    finally:
+        logger.removeHandler(collector)
 
 
 def serve_requests(site: WarmSite, requests, replies) -> None:

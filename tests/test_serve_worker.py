@@ -134,3 +134,25 @@ def test_removing_an_anchor_another_post_links_to_is_caught(tmp_path):
     result = quick_update(site, [str(target)])
     assert result["ok"] is False
     assert any(line.startswith(f"content/klantbeleving/{other.name}:") and anchor in line for line in result["details"])
+
+
+def test_a_post_pelican_warns_about_needs_a_build(warm, monkeypatch):
+    """A full build fails on Pelican's warnings (lost content); the quick path must not show the page."""
+    import logging
+
+    import article_extras
+
+    site, content, output = warm
+    before = (output / PAGE).read_bytes()
+    plain = article_extras.own_fields
+
+    def warning(article, settings):
+        logging.getLogger("pelican.readers").warning("Skipping %s: something is lost", article.source_path)
+        plain(article, settings)
+
+    monkeypatch.setattr(article_extras, "own_fields", warning)
+    with (content / POST).open("a", encoding="utf-8") as handle:
+        handle.write("\nNog een zin.\n")
+    result = quick_update(site, [str(content / POST)])
+    assert "something is lost" in result.get("fallback", ""), result
+    assert (output / PAGE).read_bytes() == before
