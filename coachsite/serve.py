@@ -1,11 +1,12 @@
-"""``make serve``: a warm build process, a quick watcher, and every build error shown in the browser.
+"""``make serve``: a warm build process, a saved post on screen at once, every build error in the browser.
 
 Why: the coach edits, saves and looks at the browser. A new Python process per save spent most of
-its time importing Pelican and compiling templates. Here the server process imports everything a
-build needs once and forks a child per build: the child starts warm, and whatever a build does to
-module state dies with it. (After a change to the project's own Python code, the child first drops
-those modules so it builds with the new code.) Changes are found by polling modification times
-every 0.1 s, which needs no dependency and costs a few milliseconds per poll even at 1,000 posts.
+its time importing Pelican and compiling templates, and a build of 1,000 posts takes seconds. Here
+the server process imports everything a build needs once and forks a child per build
+(``coachsite.serve_builds``); the child of the last good full build stays alive as the worker that
+shows a saved post without any build (``coachsite.serve_worker``); the operating system's change
+notices start that at once (``coachsite.serve_watch``). The browser reloads when the saved page is
+written, and once more after the full build only if that build changed the page it shows.
 
 A failed build keeps the previous site in ``output/`` (see ``coachsite.build``), but the browser
 must not keep showing it as if nothing happened: until the next good build every page is a Dutch

@@ -3,6 +3,9 @@
 Why a fork per build: the server process has imported Pelican, Markdown, Babel and our code once,
 so each child starts warm; whatever a build does to module state dies with the child; and a build
 that must give way to a newer save can be stopped (its own process group, search index included).
+The child of a good full build does not die: it stays as the ``Worker`` that shows the next saved
+post from the site it just built (``coachsite.serve_worker``), until a newer full build replaces it
+or a change it cannot show (code, theme, a new file, ...) ends it.
 """
 
 from __future__ import annotations
