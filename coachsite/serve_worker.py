@@ -44,6 +44,8 @@ class WarmSite:
     vocabulary: set = field(default_factory=set)
     urls: set = field(default_factory=set)
     posts: dict = field(default_factory=dict)  # resolved path -> published Article
+    problems: dict = field(default_factory=dict)  # file as the checks name it -> its open problems
+    unshown: set = field(default_factory=set)  # saved while a check failed: shown with the next good save
 
     @property
     def settings(self) -> dict:
@@ -96,13 +98,15 @@ def load_sources(site: WarmSite) -> None:
 
 
 def check_saved(site: WarmSite, paths: list[Path]) -> list[str]:
-    """The checks of ``make html`` for the saved files, and for every file that links to them."""
+    """The checks of ``make html`` for the saved files and every file that links to them; returns
+    every problem still open, also those of files saved earlier (as a build would report them)."""
     from coachsite.checks import check_metadata, read_source
     from coachsite.checks.links import check_body
 
     root = Path(site.settings["PATH"]).resolve()
     problems: list = []
     saved = []
+    checked = {str(path.relative_to(root.parent)) for path in paths}
     for path in paths:
         src = read_source(path, root, site.sources[path].kind, problems)
         if src is None:
@@ -115,10 +119,14 @@ def check_saved(site: WarmSite, paths: list[Path]) -> list[str]:
     by_url = {f"/{s.slug}/": s for s in site.sources.values()}
     names = {p.name for p in paths} | {f"/{s.slug}" for s in saved}
     for src in site.sources.values():
-        text = "\n".join(src.lines)
-        if src in saved or any(name in text for name in names):
+        if src in saved or any(name in "\n".join(src.lines) for name in names):
             check_body(src, root, site.settings, by_path, by_url, site.urls, problems)
-    return [str(p) for p in sorted(set(problems))]
+            checked.add(src.rel)
+    for rel in checked:
+        site.problems.pop(rel, None)
+    for problem in problems:
+        site.problems.setdefault(problem.path, set()).add(problem)
+    return [str(p) for p in sorted(set().union(*site.problems.values()))]
 
 
 def structure(article, hidden: set) -> tuple:
@@ -209,9 +217,11 @@ def quick_update(site: WarmSite, paths: list[str]) -> dict:
     if not resolved or any(p not in site.sources or p not in site.posts for p in resolved):
         return {"fallback": "not a published post of the last build"}
     problems = check_saved(site, resolved)
+    site.unshown.update(resolved)
     if problems:
         message = _("problems in content/: {count}; the site was not rebuilt").format(count=len(problems))
         return {"ok": False, "message": message, "details": problems}
+    resolved, site.unshown = sorted(site.unshown), set()  # also posts saved while the site was broken
     with pelican_warnings() as warned, tempfile.TemporaryDirectory(dir=site.output.parent, prefix=".quick-") as tmp:
         pairs = []
         for path in resolved:

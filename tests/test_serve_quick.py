@@ -93,3 +93,36 @@ def test_a_new_file_a_changed_slug_and_a_deleted_file_are_built(server):
         handle.write("\nNog een zin.\n")
     assert server.after_change().startswith("Getoond in")
     assert "Nog een zin." in urllib.request.urlopen(server.url + "/elk-contactmoment-telt/").read().decode("utf-8")
+
+
+def test_after_the_full_build_only_pages_whose_bytes_changed_reload(tmp_path):
+    from livereload.handlers import LiveReloadHandler
+
+    from coachsite.serve import State, digest_of, page_file, reload_browsers
+
+    for name, text in (("a", "A"), ("b", "B")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "index.html").write_text(text, encoding="utf-8")
+
+    class Tab:  # a connected page, as the server's handler records it
+        def __init__(self, url):
+            self.page = page_file(tmp_path, url)
+            self.seen = digest_of(self.page)
+            self.got = []
+
+        def write_message(self, message):
+            self.got.append(message["command"])
+
+    unchanged, changed = Tab("http://127.0.0.1:8000/a/"), Tab("http://127.0.0.1:8000/b/?q=klant#tip")
+    assert changed.page == str(tmp_path / "b" / "index.html")
+    LiveReloadHandler.waiters.update({unchanged, changed})
+    try:
+        (tmp_path / "b" / "index.html").write_text("B, na de volledige bouw", encoding="utf-8")
+        state = State(port=8000, output=tmp_path)
+        reload_browsers(state, only_changed=True)
+        assert (unchanged.got, changed.got) == ([], ["reload"])
+        assert state.reloading == 1 and not state.settled.is_set()
+        reload_browsers(state)  # after a page shown or a quick build: every page
+        assert (unchanged.got, changed.got) == (["reload"], ["reload", "reload"])
+    finally:
+        LiveReloadHandler.waiters.difference_update({unchanged, changed})

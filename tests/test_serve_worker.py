@@ -156,3 +156,19 @@ def test_a_post_pelican_warns_about_needs_a_build(warm, monkeypatch):
     result = quick_update(site, [str(content / POST)])
     assert "something is lost" in result.get("fallback", ""), result
     assert (output / PAGE).read_bytes() == before
+
+
+def test_a_problem_stays_until_its_file_is_fixed_whatever_is_saved_meanwhile(warm):
+    site, content, output = warm
+    edit(content / POST, "Tags: ", "Tags: bestaatniet, ")
+    assert quick_update(site, [str(content / POST)])["ok"] is False
+    other = next(p for p in sorted((content / "klantbeleving").glob("*.md")) if p != content / POST)
+    with other.open("a", encoding="utf-8") as handle:
+        handle.write("\nEen goede zin.\n")
+    result = quick_update(site, [str(other)])  # a good save elsewhere: the site is still broken
+    assert result["ok"] is False and any(f"content/{POST}:4: " in line for line in result["details"])
+    edit(content / POST, "Tags: bestaatniet, ", "Tags: ")
+    result = quick_update(site, [str(content / POST)])
+    assert result["ok"] is True  # and the post saved meanwhile is shown too
+    assert sorted(result["pages"]) == sorted([PAGE, f"{other.stem}/index.html"])
+    assert "Een goede zin." in (output / other.stem / "index.html").read_text(encoding="utf-8")
