@@ -191,6 +191,8 @@ class Builder:
                 result = await self._build({}, keep=True)
                 if self.pending:  # stopped for a newer change
                     continue
+                if not result["ok"]:  # what the worker showed did not build: builds only, until one does
+                    self._drop_worker()
                 result.update(seconds=time.perf_counter() - started, index=True)
                 self.on_result(result)
                 return
@@ -250,8 +252,11 @@ class Builder:
             capture = Capture() if keep else None
             result = build_once(*args, capture=capture)
             site = capture.site(self.output) if capture and result["ok"] else None
-            if site is not None:  # ready for the next save before the server hears of this build
-                load_sources(site)
+            try:  # ready for the next save before the server hears of this build
+                if site is not None:
+                    load_sources(site)
+            except Exception:  # noqa: BLE001 - e.g. a file gone meanwhile: no worker, builds only
+                site = None
             with os.fdopen(writer, "wb") as pipe:
                 pipe.write(json.dumps(result).encode() + b"\n")
                 pipe.flush()
