@@ -118,8 +118,10 @@ def check_saved(site: WarmSite, paths: list[Path]) -> list[str]:
     by_path = dict(site.sources)
     by_url = {f"/{s.slug}/": s for s in site.sources.values()}
     names = {p.name for p in paths} | {f"/{s.slug}" for s in saved}
+    saved_ids = {id(src) for src in saved}
     for src in site.sources.values():
-        if src in saved or any(name in "\n".join(src.lines) for name in names):
+        text = "\n".join(src.lines)
+        if id(src) in saved_ids or any(name in text for name in names):
             check_body(src, root, site.settings, by_path, by_url, site.urls, problems)
             checked.add(src.rel)
     for rel in checked:
@@ -129,13 +131,12 @@ def check_saved(site: WarmSite, paths: list[Path]) -> list[str]:
     return [str(p) for p in sorted(set().union(*site.problems.values()))]
 
 
-def structure(article, hidden: set) -> tuple:
+def structure(article) -> tuple:
     """What other pages depend on: a change here needs a full build first."""
-    tags = tuple(t.name for t in article.metadata.get("tags", []) if t.name not in hidden)
-    all_tags = tuple(t.name for t in article.metadata.get("tags", []))
+    tags = tuple(t.name for t in article.metadata.get("tags", []))  # the hidden ones select the newsletter
     return (
         article.status, article.slug, article.url, article.save_as, article.lang, article.template,
-        article.date.isoformat(), article.category.name, tags, all_tags,
+        article.date.isoformat(), article.category.name, tags,
         tuple(a.name for a in getattr(article, "authors", [])), getattr(article, "translation", None),
     )
 
@@ -164,8 +165,7 @@ def reread(site: WarmSite, path: Path):
     )
     if not isinstance(new, Article) or not new.is_valid():
         return None, "not a valid post"
-    hidden = set(site.settings.get("HIDDEN_TAGS", ()))
-    if structure(new, hidden) != structure(old, hidden):
+    if structure(new) != structure(old):
         return None, "address, date, theme, tags or authors changed"
     return (old, new), ""
 
