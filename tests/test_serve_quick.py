@@ -126,3 +126,33 @@ def test_after_the_full_build_only_pages_whose_bytes_changed_reload(tmp_path):
         assert (unchanged.got, changed.got) == (["reload"], ["reload", "reload"])
     finally:
         LiveReloadHandler.waiters.difference_update({unchanged, changed})
+
+
+def test_only_saves_of_existing_posts_may_skip_the_build(tmp_path):
+    from coachsite.serve_watch import Watcher
+
+    content = tmp_path / "content"
+    (content / "klantbeleving").mkdir(parents=True)
+    post = content / "klantbeleving" / "een.md"
+    post.write_text("Title: Een\n\nTekst.\n", encoding="utf-8")
+    config = tmp_path / "pelicanconf.py"
+    config.write_text("PATH = 'content'\n", encoding="utf-8")
+    calls = []
+    watcher = Watcher(config, content, lambda **change: calls.append(change))
+
+    def change(action) -> dict:
+        action()
+        watcher.check()
+        return calls.pop()
+
+    saved = change(lambda: post.write_text("Title: Een\n\nAndere tekst.\n", encoding="utf-8"))
+    assert saved == {"code_changed": False, "changed": [str(post)], "only_posts": True}
+    new = content / "klantbeleving" / "twee.md"
+    assert change(lambda: new.write_text("Title: Twee\n\nTekst.\n", encoding="utf-8"))["only_posts"] is False
+    assert change(new.unlink)["only_posts"] is False
+    assert change(lambda: config.write_text("PATH = 'content'  # anders\n", encoding="utf-8"))["only_posts"] is False
+    image = content / "images" / "plaatje.svg"
+    image.parent.mkdir()
+    assert change(lambda: image.write_text("<svg/>", encoding="utf-8"))["only_posts"] is False
+    watcher.check()
+    assert calls == []  # nothing changed: no build
