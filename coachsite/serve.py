@@ -1,11 +1,12 @@
-"""``make serve``: a warm build process, a quick watcher, and every build error shown in the browser.
+"""``make serve``: a warm build process, a saved post on screen at once, every build error in the browser.
 
 Why: the coach edits, saves and looks at the browser. A new Python process per save spent most of
-its time importing Pelican and compiling templates. Here the server process imports everything a
-build needs once and forks a child per build: the child starts warm, and whatever a build does to
-module state dies with it. (After a change to the project's own Python code, the child first drops
-those modules so it builds with the new code.) Changes are found by polling modification times
-every 0.1 s, which needs no dependency and costs a few milliseconds per poll even at 1,000 posts.
+its time importing Pelican and compiling templates, and a build of 1,000 posts takes seconds. Here
+the server process imports everything a build needs once and forks a child per build
+(``coachsite.serve_builds``); the child of the last good full build stays alive as the worker that
+shows a saved post without any build (``coachsite.serve_worker``); the operating system's change
+notices start that at once (``coachsite.serve_watch``). The browser reloads when the saved page is
+written, and once more after the full build only if that build changed the page it shows.
 
 A failed build keeps the previous site in ``output/`` (see ``coachsite.build``), but the browser
 must not keep showing it as if nothing happened: until the next good build every page is a Dutch
@@ -16,11 +17,15 @@ the site's own 404 page.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import html
+import json
 import os
 import re
-from dataclasses import dataclass
+from urllib.parse import unquote, urlparse
+import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -29,49 +34,9 @@ from coachsite.clitools import CoachError
 from coachsite.i18n import _
 from coachsite.clitools import read_config
 from coachsite.serve_builds import Builder, quick_build_arguments, warm_up
+from coachsite.serve_watch import Watcher
 
-ROOT = Path(__file__).resolve().parent.parent
-POLL_SECONDS = 0.1
-IGNORED = re.compile(r"^\.|~$|\.sw[a-p]$|^4913$|^__pycache__$|\.(pyc|mo|tmp)$")
-
-
-def watched_paths(config: Path, content: Path) -> list[Path]:
-    """Everything a build reads: posts, theme, plugins, code, settings and word lists."""
-    extra = ["theme", "plugins", "coachsite", "tags.txt", "synonyms.txt", "newsletters"]
-    return [content, config] + [ROOT / name for name in extra]
-
-
-def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
-    """Modification time and size of every file under ``paths`` (editor swap files skipped)."""
-    found: dict[str, tuple[int, int]] = {}
-    folders = []
-    for path in paths:
-        try:
-            info = os.stat(path)
-        except OSError:
-            continue
-        if os.path.isdir(path):
-            folders.append(str(path))
-        else:
-            found[str(path)] = (info.st_mtime_ns, info.st_size)
-    while folders:
-        with os.scandir(folders.pop()) as entries:
-            for entry in entries:
-                if IGNORED.search(entry.name):
-                    continue
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        folders.append(entry.path)
-                    else:
-                        info = entry.stat()
-                        found[entry.path] = (info.st_mtime_ns, info.st_size)
-                except OSError:  # removed while we looked
-                    continue
-    return found
-
-
-def changed_files(before: dict, after: dict) -> list[str]:
-    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+SETTLE_SECONDS = 1.0
 
 
 # --- The web server -------------------------------------------------------------------------------
@@ -92,6 +57,9 @@ class State:
     port: int
     output: Path
     error: dict | None = None
+    served: dict = field(default_factory=dict)  # file -> digest of the bytes last sent to a browser
+    reloading: int = 0  # pages told to reload that have not connected again
+    settled: object = None  # a tornado Event, set when ``reloading`` is back at 0
 
 
 def error_page(error: dict, port: int) -> str:
@@ -128,6 +96,22 @@ op: deze melding verdwijnt vanzelf zodra de site weer goed gebouwd is.</p>
 """
 
 
+def page_file(output: Path, url: str) -> str:
+    """The file of ``output`` that the page at ``url`` was served from."""
+    rel = unquote(urlparse(url).path).lstrip("/")
+    if not rel or rel.endswith("/"):
+        rel += "index.html"
+    return os.path.abspath(os.path.join(output, rel))
+
+
+def digest_of(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha1(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
 def make_app(state: State):
     from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
     from tornado import web
@@ -145,6 +129,15 @@ def make_app(state: State):
 
         def should_return_304(self):
             return False
+
+        @classmethod
+        def get_content(cls, abspath, start=None, end=None):
+            """Pages are small: read whole, and remember which version each browser got."""
+            with open(abspath, "rb") as handle:
+                data = handle.read()
+            if abspath.endswith(".html"):
+                state.served[abspath] = hashlib.sha1(data).hexdigest()
+            yield data[start:end]
 
         async def get(self, path, include_body=True):
             last = path.rsplit("/", 1)[-1]
@@ -164,9 +157,25 @@ def make_app(state: State):
                 return
             super().write_error(status_code, **kwargs)
 
+    class Browser(LiveReloadHandler):
+        """A connected page: which file it shows, and which version of it."""
+
+        page = seen = None
+
+        def on_message(self, message):
+            with contextlib.suppress(ValueError, AttributeError):
+                data = json.loads(message)
+                if data.get("command") == "info" and isinstance(data.get("url"), str):
+                    self.page = page_file(state.output, data["url"])
+                    self.seen = state.served.get(self.page)
+                    state.reloading -= 1
+                    if state.reloading <= 0 and state.settled is not None:
+                        state.settled.set()
+            super().on_message(message)
+
     return web.Application(
         [
-            (r"/livereload", LiveReloadHandler),
+            (r"/livereload", Browser),
             (r"/livereload.js", LiveReloadJSHandler),
             (r"/_serve/fout.css", ErrorCss),
             (r"/(.*)", Site, {"path": str(state.output), "default_filename": "index.html"}),
@@ -175,15 +184,35 @@ def make_app(state: State):
     )
 
 
-def reload_browsers() -> None:
+def reload_browsers(state: State, only_changed: bool = False) -> None:
+    """Tell the open pages to reload; ``only_changed``: only those whose file changed since served."""
     from livereload.handlers import LiveReloadHandler
+    from tornado.locks import Event
 
     message = {"command": "reload", "path": "/", "liveCSS": False, "liveImg": False}
+    state.reloading, state.settled = 0, Event()
     for waiter in list(LiveReloadHandler.waiters):
+        page = getattr(waiter, "page", None)
+        if only_changed and page and getattr(waiter, "seen", None) == digest_of(page):
+            continue
         try:
             waiter.write_message(message)
+            state.reloading += 1
         except Exception:  # noqa: BLE001 - a closed tab
             LiveReloadHandler.waiters.discard(waiter)
+    if not state.reloading:
+        state.settled.set()
+
+
+async def browsers_reloaded(state: State) -> None:
+    """Wait until the reloaded pages connected again (their reload got the CPU before the full
+    build takes it), at most ``SETTLE_SECONDS`` (a hidden tab may never reload)."""
+    from tornado.ioloop import IOLoop
+    from tornado.util import TimeoutError as Timeout
+
+    if state.settled is not None:
+        with contextlib.suppress(Timeout):
+            await state.settled.wait(timeout=IOLoop.current().time() + SETTLE_SECONDS)
 
 
 def bind(host: str, port: int) -> list:
@@ -204,12 +233,18 @@ def bind(host: str, port: int) -> list:
 
 
 def report(state: State, result: dict) -> None:
-    if result["ok"] and result.get("index"):  # the page is already showing; nothing to reload
+    if result["ok"] and result.get("index"):  # the page is showing; reload it only if the full build changed it
         click.echo(_("Search index up to date ({seconds} s after the change).").format(seconds=f"{result['seconds']:.2f}"))
+        reload_browsers(state, only_changed=True)
         return
     if result["ok"]:
         state.error = None
-        click.echo(_("Built in {seconds} s; the browser reloads.").format(seconds=f"{result['seconds']:.2f}"))
+        if result.get("pages"):
+            click.echo(_("Shown in {seconds} s: {pages}; the browser reloads, the full build follows.").format(
+                seconds=f"{result['seconds']:.2f}", pages=", ".join("/" + page.removesuffix("index.html") for page in result["pages"])
+            ))
+        else:
+            click.echo(_("Built in {seconds} s; the browser reloads.").format(seconds=f"{result['seconds']:.2f}"))
     else:
         state.error = result
         for line in result.get("details") or []:
@@ -219,7 +254,7 @@ def report(state: State, result: dict) -> None:
             fg="red",
             err=True,
         )
-    reload_browsers()
+    reload_browsers(state)
 
 
 def serve(config: Path, output: Path, content: Path, host: str, port: int) -> None:
@@ -228,7 +263,7 @@ def serve(config: Path, output: Path, content: Path, host: str, port: int) -> No
     port = sockets[0].getsockname()[1]  # port 0: the system's choice (tests)
     os.environ["LIVERELOAD_PORT"] = str(port)  # read by pelicanconf.py in every build
     from tornado.httpserver import HTTPServer
-    from tornado.ioloop import IOLoop, PeriodicCallback
+    from tornado.ioloop import IOLoop
 
     settings = read_config(config, PATH=str(content))  # a broken settings file: one Dutch line
     warm_up(settings)
@@ -236,20 +271,10 @@ def serve(config: Path, output: Path, content: Path, host: str, port: int) -> No
     server = HTTPServer(make_app(state))
     server.add_sockets(sockets)
     quick = quick_build_arguments(settings)
-    builder = Builder(config, output, content, quick, lambda result: report(state, result))
-    paths = watched_paths(config, content)
-    seen = snapshot(paths)
-
-    def poll() -> None:
-        nonlocal seen
-        now = snapshot(paths)
-        if now != seen:
-            changed = changed_files(seen, now)
-            seen = now
-            builder.request(code_changed=any(name.endswith(".py") for name in changed))
-
+    builder = Builder(config, output, content, quick, lambda result: report(state, result), lambda: browsers_reloaded(state))
+    watcher = Watcher(config, content, builder.request)
     builder.request()
-    PeriodicCallback(poll, POLL_SECONDS * 1000).start()
+    watcher.start()
     click.echo(_("Site: http://localhost:{port}/  (Ctrl+C stops)").format(port=port))
     try:
         IOLoop.current().start()

@@ -104,12 +104,32 @@ def hide_tags(generator, hidden) -> None:
     generator.context["tags"] = list(generator.tags.items())  # the context holds a copy
 
 
+def own_fields(article, settings) -> None:
+    """The values an article derives from its own file alone; ``make serve`` recomputes them for
+    a saved post without rebuilding the site (``coachsite.serve_worker``)."""
+    site = settings.get("PUBLIC_SITEURL", "").rstrip("/")
+    # The raw reader output: ``article.content`` would resolve {filename} links (and memoize
+    # the result) before the pages are known.
+    html = article._content
+    words = len(WORD_RE.findall(plain_text(html)))
+    article.word_count = words
+    article.reading_time = max(1, math.ceil(words / settings.get("READING_WORDS_PER_MINUTE", 200)))
+    article.tips = find_tips(html)
+    article.summary_text = plain_text(getattr(article, "_summary", "") or html)[:300]
+    article.href = article.url  # Pelican formats ``url`` anew on every use: ~30 uses per article
+    article.public_url = f"{site}/{article.href}"
+    article.image_path = resolve_image(article.metadata.get("image"))
+    article.image_url = f"{site}/{article.image_path}" if article.image_path else None
+    article.image_alt = article.metadata.get("imagealt", "")
+    if settings.get("SITE_BUILD", True):
+        article.share_links = share_links(article.title, article.public_url)
+        article.jsonld = article_jsonld(article, settings)
+
+
 def enrich(generator):
     settings = generator.settings
     if settings.get("SITE_BUILD", True):
         hide_tags(generator, settings.get("HIDDEN_TAGS", ()))
-    site = settings.get("PUBLIC_SITEURL", "").rstrip("/")
-    per_minute = settings.get("READING_WORDS_PER_MINUTE", 200)
     newsletter_tag = settings.get("NEWSLETTER_TAG", "nieuwsbrief")
     limit = settings.get("RELATED_POSTS_MAX", 3)
     site_build = settings.get("SITE_BUILD", True)
@@ -120,24 +140,9 @@ def enrich(generator):
         theme_of=lambda a: a.category.name,
     )
     for article in everything:
-        # The raw reader output: ``article.content`` would resolve {filename} links (and memoize
-        # the result) before the pages are known.
-        html = article._content
-        words = len(WORD_RE.findall(plain_text(html)))
-        article.word_count = words
-        article.reading_time = max(1, math.ceil(words / per_minute))
-        article.tips = find_tips(html)
-        article.summary_text = plain_text(getattr(article, "_summary", "") or html)[:300]
-        article.href = article.url  # Pelican formats ``url`` anew on every use: ~30 uses per article
-        article.public_url = f"{site}/{article.href}"
-        article.image_path = resolve_image(article.metadata.get("image"))
-        article.image_url = f"{site}/{article.image_path}" if article.image_path else None
-        article.image_alt = article.metadata.get("imagealt", "")
-        if not site_build:  # only reading posts (the newsletter): skip what only pages show
-            continue
-        article.share_links = share_links(article.title, article.public_url)
-        article.related = related.related(article, limit)
-        article.jsonld = article_jsonld(article, settings)
+        own_fields(article, settings)
+        if site_build:  # only reading posts (the newsletter): skip what only pages show
+            article.related = related.related(article, limit)
 
     bios = settings.get("AUTHOR_BIOS", {})
     for author, _ in generator.authors:

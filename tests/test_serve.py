@@ -8,68 +8,13 @@ is one Dutch line with the fix.
 from __future__ import annotations
 
 import os
-import queue
-import shutil
 import socket
 import subprocess
-import sys
-import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-SERVE = [sys.executable, str(ROOT / "scripts" / "serve.py")]
-POST = Path("klantbeleving/elk-contactmoment-telt.md")
-WAIT = 60  # seconds: a generous bound for a slow machine, never a timing assertion
-# livereload.js has done its handshake: the server will tell this page to reload.
-CONNECTED = "return !!(window.LiveReload && window.LiveReload.connector.protocol >= 7)"
-
-
-class Server:
-    """``scripts/serve.py`` in its own process; its output lines arrive in a queue."""
-
-    def __init__(self, tmp: Path):
-        self.content = tmp / "content"
-        shutil.copytree(ROOT / "content", self.content)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        env.pop("COACHSITE_LANG", None)
-        self.process = subprocess.Popen(
-            SERVE + ["--port", "0", "--content", str(self.content), "--output", str(tmp / "output")],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-        self.lines: queue.Queue = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        self.url = self.wait_for("Site: http://localhost:").split("localhost:")[1].split("/")[0]
-        self.url = f"http://127.0.0.1:{self.url}"
-        self.wait_for("Gebouwd in")
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def wait_for(self, text: str) -> str:
-        seen = []
-        while True:
-            try:
-                line = self.lines.get(timeout=WAIT)
-            except queue.Empty:
-                pytest.fail(f"no line with {text!r} from make serve; got: {seen}")
-            if line is None:
-                pytest.fail(f"make serve stopped before printing {text!r}; got: {seen}")
-            seen.append(line)
-            if text in line:
-                return line
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=WAIT)
+from serve_helpers import CONNECTED, POST, SERVE, WAIT, Server
 
 
 @pytest.fixture(scope="module")

@@ -233,6 +233,14 @@ def site_urls(sources: list[Source], settings: dict, vocabulary: set[str]) -> se
     return urls
 
 
+def vocabulary_of(root: Path, settings: dict) -> set[str]:
+    """The allowed tags (``tags.txt``); an empty set when the file is missing."""
+    vocab_file = Path(settings.get("TAG_VOCABULARY_FILE", root.parent / "tags.txt"))
+    if not vocab_file.is_file():
+        return set()
+    return {l.strip() for l in vocab_file.read_text(encoding="utf-8").splitlines() if l.strip() and not l.startswith("#")}
+
+
 def check_content(root: Path, settings: dict, warnings: list[Problem] | None = None) -> list[Problem]:
     """Check every Markdown file under ``root`` (the content folder); return the errors, sorted.
 
@@ -246,7 +254,7 @@ def check_content(root: Path, settings: dict, warnings: list[Problem] | None = N
     vocab_file = Path(settings.get("TAG_VOCABULARY_FILE", root.parent / "tags.txt"))
     if not vocab_file.is_file():
         return [Problem(_shown(vocab_file), 0, _("the tag list is missing: create it with one allowed tag per line"))]
-    vocabulary = {l.strip() for l in vocab_file.read_text(encoding="utf-8").splitlines() if l.strip() and not l.startswith("#")}
+    vocabulary = vocabulary_of(root, settings)
     for terms_file in term_files(settings):  # synonyms.txt and thesaurus.txt, one format
         try:
             load_synonyms(terms_file)
