@@ -25,8 +25,9 @@ Small files by design (a query downloads only what it needs, whatever the size o
   two letters (``h``) and last three letters (``t``): every head of a word shares its start and
   every tail its end, so a split needs two files;
 - ``d/<id>.json``: what one result shows; ``f/<name>.json``: articles per filter value;
-- ``t.json``: the stop words and the multi-word phrases of the term groups (to find "op afstand"
-  in a query before any posting arrives); the search page preloads it with the scripts.
+- ``t.json``: the stop words, the multi-word phrases of the term groups (to find "op afstand"
+  in a query before any posting arrives) and their one-word terms (verb forms and compounds that
+  start with a term are checked against them); the search page preloads it with the scripts.
 
 Shards are chosen by FNV-1a of a key modulo a count that grows with the site (``search-index.js``
 computes the same hash); the counts are written into the search page with the folder name.
@@ -240,7 +241,8 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
     for name, values in filters.items():
         files[f"f/{name}.json"] = _json({value: _delta(ids) for value, ids in sorted(values.items())})
     multi = sorted({term for group in kept for phrases in group for term in phrases if " " in term})
-    files["t.json"] = _json({"s": sorted(STOPWORDS), "m": multi})
+    single = sorted({term for group in kept for phrases in group for term in phrases if " " not in term})
+    files["t.json"] = _json({"s": sorted(STOPWORDS), "m": multi, "w": single})
     meta = {"shards": shards, "articles": len(docs), "stems": len(postings), "words": len(vocabulary), "max_word": MAX_WORD}
     return files, meta
 

@@ -10,6 +10,12 @@ const SEPARATED = [...PARTICLES, "vast", "samen", "bij", "los", "weg", "na", "vo
 const PREFIX_MIN = 8; // a group term that starts a longer unknown compound ("klachtenafhandel")
 const VERB_MAX = 7; // a finite verb in a question is short ("houd", "zet", "splits")
 
+// Whether a stem is a one-word term of the term groups (t.json lists them all; a term's groups
+// themselves arrive with its posting shard).
+function isGroupTerm(terms, stem) {
+  return terms.phrases.has(stem) || terms.words.has(stem);
+}
+
 // The forms a conjugated verb may have: "splits" -> "splitsen", "houdt" -> "houden", "ga" -> "gaan",
 // "vasthoud" -> "vasthoudt" (Snowball stems most forms of a verb alike, but not a stem ending in
 // s, nor the -t form).
@@ -27,7 +33,7 @@ export async function knownForms(index, terms, forms, not, groups = true) {
     const key = `${form.length}${form[0]}`;
     const entry = own(await index.sharded("w", key), form);
     const stem = stemOf(form);
-    if (stem !== not && ((entry && entry[0] > 0) || (groups && terms.phrases.has(stem)))) found.add(stem);
+    if (stem !== not && ((entry && entry[0] > 0) || (groups && isGroupTerm(terms, stem)))) found.add(stem);
   }));
   return [...found];
 }
@@ -37,7 +43,7 @@ export async function knownForms(index, terms, forms, not, groups = true) {
 export function groupPrefix(terms, word) {
   for (let length = word.length - 3; length >= PREFIX_MIN; length--) {
     const stem = stemOf(word.slice(0, length));
-    if (terms.phrases.has(stem)) return stem;
+    if (isGroupTerm(terms, stem)) return stem;
   }
   return null;
 }

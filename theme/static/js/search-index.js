@@ -177,14 +177,14 @@ export class SearchIndex {
     return Math.log(1 + (this.articles - count + 0.5) / (count + 0.5));
   }
 
-  // The stop words and the multi-word phrases of the term groups (to find "op afstand" in a
-  // query). Which groups a term is in, and the groups themselves, arrive with its posting shard.
+  // The stop words, the multi-word phrases of the term groups (to find "op afstand" in a query)
+  // and their one-word terms (for verb forms and compounds that start with one). Which groups a term is in, and the groups themselves, arrive with its posting shard.
   terms() {
     if (!this.termsPromise) {
       this.termsPromise = this.json("t.json").then((data) => {
         const phrases = new Map(data.m.map((phrase) => [phrase, []]));
         const longest = Math.max(1, ...data.m.map((phrase) => phrase.split(" ").length));
-        return { phrases, groups: [], stopwords: new Set(data.s), longest };
+        return { phrases, words: new Set(data.w), groups: [], stopwords: new Set(data.s), longest };
       });
       this.termsPromise.catch(() => (this.termsPromise = null));
     }
