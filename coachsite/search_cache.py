@@ -143,6 +143,7 @@ class EntryCache:
             if data["version"] != self.version or data["average"] != counted.average:
                 return {}
             old_keys, terms = data["keys"], data["terms"]
+            search_files.FNV.update(data["fnv"])
         except (OSError, ValueError, EOFError, TypeError, KeyError):
             return {}
         keys = self.counts.keys
@@ -160,5 +161,7 @@ class EntryCache:
         return terms
 
     def save(self, counted, records: dict) -> None:
-        data = {"version": self.version, "average": counted.average, "keys": self.counts.keys, "terms": records}
+        from coachsite.search_files import FNV  # noqa: PLC0415 - it imports this module
+
+        data = {"version": self.version, "average": counted.average, "keys": self.counts.keys, "terms": records, "fnv": FNV}
         CountCache._write(self.path, data)

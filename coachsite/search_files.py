@@ -56,11 +56,17 @@ TYPO_MIN = 5  # shorter query words are not corrected; candidates are one letter
 PART_MIN = 3
 
 
+FNV: dict[str, int] = {}  # key -> its FNV-1a: a pure function, memoised (``EntryCache`` keeps it between builds)
+
+
 def shard(key: str, count: int) -> int:
     """FNV-1a (32 bit) of ``key`` modulo ``count``: the same function as ``shard`` in search-index.js."""
-    value = 0x811C9DC5
-    for char in key:
-        value = ((value ^ ord(char)) * 0x01000193) & 0xFFFFFFFF
+    value = FNV.get(key)
+    if value is None:
+        value = 0x811C9DC5
+        for char in key:
+            value = ((value ^ ord(char)) * 0x01000193) & 0xFFFFFFFF
+        FNV[key] = value
     return value % count
 
 
@@ -186,7 +192,8 @@ def group_entries(kept: list[list[list[str]]], known: set[str]) -> tuple[dict[st
 
 def _head_and_tail(scores: dict[int, float]) -> tuple[list[int], list[int]]:
     """The HEAD best-scoring articles (ties: the lower id) and the rest, each as ``[gap, score × 100, …]``."""
-    ranked = sorted(scores, key=lambda doc_id: (-scores[doc_id], doc_id))
+    # ``scores`` is in id order and the sort is stable (also reversed): ties keep the lower id first
+    ranked = sorted(scores, key=scores.__getitem__, reverse=True)
 
     def pairs(ids: list[int]) -> list[int]:
         ids = sorted(ids)
