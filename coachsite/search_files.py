@@ -197,7 +197,10 @@ def _head_and_tail(scores: dict[int, float]) -> tuple[list[int], list[int]]:
 
     def pairs(ids: list[int]) -> list[int]:
         ids = sorted(ids)
-        return [x for gap, doc_id in zip(_delta(ids), ids) for x in (gap, max(1, round(scores[doc_id] * 100)))]
+        flat = [0] * (2 * len(ids))  # gaps and scores interleaved by slices: no Python loop per pair
+        flat[0::2] = _delta(ids)
+        flat[1::2] = [max(1, round(scores[doc_id] * 100)) for doc_id in ids]
+        return flat
 
     return pairs(ranked[:HEAD]), pairs(ranked[HEAD:])
 
@@ -253,7 +256,8 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
     # Typo candidates: the site's words, and the words of the term groups (count 0), so that
     # "klachtenafhandling" is corrected to a thesaurus word even where no article uses it.
     group_words = {w for g in groups for phrase in g.phrases() for w in phrase.split()}
-    typo = {w: (f"{len(w)}{w[0]}", _entry(w, [vocabulary.get(w, 0), stems(w)])) for w in set(vocabulary) | group_words if len(w) >= TYPO_MIN - 1}
+    # ``_entry(w, [count, stem])`` spelt out: two encoder calls fewer for each of ~20,000 words
+    typo = {w: (f"{len(w)}{w[0]}", f"{_encode(w)}:[{vocabulary.get(w, 0)},{_encode(stems(w))}]") for w in set(vocabulary) | group_words if len(w) >= TYPO_MIN - 1}
     shards["w"] = _sharded("w", typo, files)
     shards["c"] = _sharded("c", compound_entries(set(vocabulary), cache), files)
     filters: dict[str, dict[str, list[int]]] = {"thema": {}, "auteur": {}, "tag": {}}
