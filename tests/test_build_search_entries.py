@@ -68,3 +68,23 @@ def test_the_average_length_is_on_a_grid_near_the_mean():
     assert average_length(lengths) == average_length(lengths[:-1] + [697])  # a small edit keeps it
     assert abs(average_length(lengths) / (sum(lengths) / len(lengths)) - 1) < 0.012
     assert average_length([]) == 1.0
+
+
+def test_kept_sections_equal_fresh_ones_and_are_read_back(tmp_path, monkeypatch):
+    """plugins/search_index.py keeps each post's sections between builds, keyed by its HTML."""
+    import importlib
+    import sys
+    from pathlib import Path
+
+    from coachsite.search_index import sections_of
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "plugins"))
+    plugin = sys.modules.get("search_index") or importlib.import_module("search_index")
+    html = '<p>Eerst dit.</p><h2 id="kop">Een kop &amp; meer</h2><p>Dan de <em>tekst</em>.</p>'
+    kept = plugin.KeptSections(tmp_path)
+    assert kept(html) == sections_of(html)
+    kept.save()
+    again = plugin.KeptSections(tmp_path)
+    assert len(again.old) == 1 and again(html) == sections_of(html)
+    changed = html.replace("tekst", "inhoud")
+    assert again(changed) == sections_of(changed) != sections_of(html)
