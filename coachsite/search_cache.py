@@ -137,7 +137,9 @@ class EntryCache:
     def unchanged(self, counted) -> dict:
         from coachsite import search_files  # noqa: PLC0415 - it imports this module
 
-        self.version = _code_digest(search_files) + self.counts.version
+        # the code, and the values a test (or the benchmark) may set at run time: HEAD, BM25's k1 and b
+        constants = (search_files.HEAD, search_index.K1, search_index.B, search_index.AVERAGE_GRID)
+        self.version = _code_digest(search_files) + self.counts.version + repr(constants)
         try:
             data = marshal.loads(self.path.read_bytes())
             if data["version"] != self.version or data["average"] != counted.average:

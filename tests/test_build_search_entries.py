@@ -88,3 +88,10 @@ def test_kept_sections_equal_fresh_ones_and_are_read_back(tmp_path, monkeypatch)
     assert len(again.old) == 1 and again(html) == sections_of(html)
     changed = html.replace("tekst", "inhoud")
     assert again(changed) == sections_of(changed) != sections_of(html)
+
+
+def test_entries_made_with_another_head_length_are_not_reused(tmp_path, monkeypatch):
+    docs = _site()
+    _indexed(docs, tmp_path)
+    monkeypatch.setattr(search_files, "HEAD", 2)
+    assert _indexed(docs, tmp_path) == _indexed(docs, tmp_path / "empty")
