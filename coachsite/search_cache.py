@@ -32,10 +32,10 @@ DELTA_NAME = "search-counts-delta.marshal"  # the documents counted since (rewri
 DELTA_MAX = 0.1  # share of the documents the delta may hold before the whole file is rewritten
 
 
-def _code_digest() -> str:
+def _code_digest(*more) -> str:
     """The counting code itself: an edit to it must never reuse counts made by the old code."""
     digest = hashlib.sha1(sys.version.encode() + search_index.STEM_CACHE_VERSION.encode())
-    for module in (search, search_index):
+    for module in (search, search_index, *more):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()
 
@@ -61,6 +61,8 @@ class CountCache:
         self.new: dict = {}
         self.counted = 0  # documents counted (not found) in the last ``count``
         self.version = ""
+        self.known: dict = {}  # key -> counts, of the last builds (for ``EntryCache``)
+        self.keys: list[bytes] = []  # this build's document keys, in order
 
     def _load(self) -> dict:
         with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError):
@@ -76,10 +78,10 @@ class CountCache:
 
     def count(self, docs, count_one, phrases) -> list:
         self.version = _code_digest() + repr(sorted(phrases))
-        known = self._load()
+        known = self.known = self._load()
         self.new, self.counted, result = {}, 0, []
-        for doc in docs:
-            key = document_key(doc)
+        self.keys = [document_key(doc) for doc in docs]
+        for doc, key in zip(docs, self.keys):
             counts = known.get(key)
             if counts is None:
                 counts = count_one(doc)
@@ -112,3 +114,56 @@ class CountCache:
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+ENTRIES_NAME = "search-entries.marshal"  # per term its serialised head and tail, of the last build
+
+
+class EntryCache:
+    """Per term the serialised posting entries (head, tail) of the last build, reused for every
+    term no changed document has: its postings are then the same, because BM25's average length
+    is quantised (``search_index.average_length``) and its idf depends only on the term's
+    document frequency and the number of documents. Anything else (another number of documents,
+    another average, a document moved, code or phrases changed, a lost count) reuses nothing.
+
+    ``unchanged(counted)``: term -> (forms, groups, entry, tail) of the last build for the terms
+    whose postings are unchanged; ``save(counted, records)`` keeps this build's."""
+
+    def __init__(self, folder: Path, counts: CountCache):
+        self.path = Path(folder) / ENTRIES_NAME
+        self.counts = counts
+        self.version = ""
+
+    def unchanged(self, counted) -> dict:
+        from coachsite import search_files  # noqa: PLC0415 - it imports this module
+
+        # the code, and the values a test (or the benchmark) may set at run time: HEAD, BM25's k1 and b
+        constants = (search_files.HEAD, search_index.K1, search_index.B, search_index.AVERAGE_GRID)
+        self.version = _code_digest(search_files) + self.counts.version + repr(constants)
+        try:
+            data = marshal.loads(self.path.read_bytes())
+            if data["version"] != self.version or data["average"] != counted.average:
+                return {}
+            old_keys, terms = data["keys"], data["terms"]
+            search_files.FNV.update(data["fnv"])
+        except (OSError, ValueError, EOFError, TypeError, KeyError):
+            return {}
+        keys = self.counts.keys
+        if len(old_keys) != len(keys):
+            return {}
+        dirty: set[str] = set()
+        for position, (old, new) in enumerate(zip(old_keys, keys)):
+            if old != new:
+                before = self.counts.known.get(old)
+                if before is None:  # the old document's terms are unknown: nothing is safe
+                    return {}
+                dirty.update(before[0], counted.weighted[position])
+        for term in dirty:
+            terms.pop(term, None)
+        return terms
+
+    def save(self, counted, records: dict) -> None:
+        from coachsite.search_files import FNV  # noqa: PLC0415 - it imports this module
+
+        data = {"version": self.version, "average": counted.average, "keys": self.counts.keys, "terms": records, "fnv": FNV}
+        CountCache._write(self.path, data)

@@ -46,7 +46,8 @@ import os
 from pathlib import Path
 
 from coachsite.search import MAX_WORD, STOPWORDS, TermGroup
-from coachsite.search_index import Document, Stems, score_documents
+from coachsite.search_cache import EntryCache
+from coachsite.search_index import Counted, Document, Stems, count_documents, term_postings
 
 DICTIONARY = Path(__file__).resolve().parent / "data" / "woorden-nl.txt"
 SEARCH_DIR = "zoeken"
@@ -56,11 +57,17 @@ TYPO_MIN = 5  # shorter query words are not corrected; candidates are one letter
 PART_MIN = 3
 
 
+FNV: dict[str, int] = {}  # key -> its FNV-1a: a pure function, memoised (``EntryCache`` keeps it between builds)
+
+
 def shard(key: str, count: int) -> int:
     """FNV-1a (32 bit) of ``key`` modulo ``count``: the same function as ``shard`` in search-index.js."""
-    value = 0x811C9DC5
-    for char in key:
-        value = ((value ^ ord(char)) * 0x01000193) & 0xFFFFFFFF
+    value = FNV.get(key)
+    if value is None:
+        value = 0x811C9DC5
+        for char in key:
+            value = ((value ^ ord(char)) * 0x01000193) & 0xFFFFFFFF
+        FNV[key] = value
     return value % count
 
 
@@ -186,49 +193,72 @@ def group_entries(kept: list[list[list[str]]], known: set[str]) -> tuple[dict[st
 
 def _head_and_tail(scores: dict[int, float]) -> tuple[list[int], list[int]]:
     """The HEAD best-scoring articles (ties: the lower id) and the rest, each as ``[gap, score × 100, …]``."""
-    ranked = sorted(scores, key=lambda doc_id: (-scores[doc_id], doc_id))
+    # ``scores`` is in id order and the sort is stable (also reversed): ties keep the lower id first
+    ranked = sorted(scores, key=scores.__getitem__, reverse=True)
 
     def pairs(ids: list[int]) -> list[int]:
         ids = sorted(ids)
-        return [x for gap, doc_id in zip(_delta(ids), ids) for x in (gap, max(1, round(scores[doc_id] * 100)))]
+        flat = [0] * (2 * len(ids))  # gaps and scores interleaved by slices: no Python loop per pair
+        flat[0::2] = _delta(ids)
+        flat[1::2] = [max(1, round(scores[doc_id] * 100)) for doc_id in ids]
+        return flat
 
     return pairs(ranked[:HEAD]), pairs(ranked[HEAD:])
 
 
-def posting_entries(postings: dict[str, dict[int, float]], forms: dict[str, set[str]], kept: list[list[list[str]]]) -> tuple[dict, dict, dict]:
-    """Shard entries of the posting heads (with the term groups folded in) and of the tails."""
-    memberships, copies = group_entries(kept, set(postings))
+def posting_entries(counted: Counted, kept: list[list[list[str]]], previous: dict | None = None) -> tuple[dict, dict, dict, dict]:
+    """Shard entries of the posting heads (with the term groups folded in) and of the tails.
+    ``previous`` (``search_cache.EntryCache.unchanged``): per term whose postings did not change
+    since the last build its forms, groups and entries then; reused where forms and groups are
+    the same too, so only the terms an edit touched are scored and serialised. Also returns this
+    build's records for the next one."""
+    memberships, copies = group_entries(kept, counted.df)
+    previous = previous or {}
+    forms, df = counted.forms, counted.df
+    reused = {term: old for term, old in previous.items() if term in df and old[0] == forms[term] and old[1] == memberships.get(term)}
+    postings = term_postings(counted, {term for term in df if term not in reused})
     entries: dict[str, tuple[str, str]] = {}
     tails: dict[str, tuple[str, str]] = {}
-    for term in set(postings) | set(memberships):
-        value: dict = {}
-        if term in postings:
-            head, tail = _head_and_tail(postings[term])
-            value = {"f": sorted(forms[term]), "n": len(postings[term]), "p": head}
-            if tail:
-                tails[term] = (term, _entry(term, tail))
-        if term in memberships:
-            value["g"] = memberships[term]
-        entries[term] = (term, _entry(term, value))
+    records: dict[str, tuple] = {}
+    for term in df.keys() | memberships.keys():
+        if term in reused:
+            _forms, _groups, entry, tail = records[term] = reused[term]
+        elif term in df:
+            head, tail_pairs = _head_and_tail(postings[term])
+            value = {"f": sorted(forms[term]), "n": df[term], "p": head}
+            if term in memberships:
+                value["g"] = memberships[term]
+            entry, tail = _entry(term, value), tail_pairs and _entry(term, tail_pairs)
+            records[term] = (frozenset(forms[term]), memberships.get(term), entry, tail)
+        else:
+            entry, tail = _entry(term, {"g": memberships[term]}), None
+        entries[term] = (term, entry)
+        if tail:
+            tails[term] = (term, tail)
     for number, group in enumerate(kept):
         name = f"#{number}"
         entries[name] = (min(copies[name]), _entry(name, group))
-    return entries, tails, copies
+    return entries, tails, copies, records
 
 
 def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | None = None, cache: Path | None = None) -> tuple[dict[str, bytes], dict]:
     """Every file of the index (relative path -> bytes) and what the search page must know."""
     stems = stems or Stems()
     phrases = {tuple(stems(w) for w in p.split()) for g in groups for p in g.phrases() if " " in p}
-    postings, forms, vocabulary = score_documents(docs, stems, phrases)
+    counted = count_documents(docs, stems, phrases)
+    vocabulary, postings = counted.vocabulary, counted.df  # postings: per term its article count
     files: dict[str, bytes] = {}
-    kept = stemmed_groups(groups, stems, set(postings))
-    entries, tails, copies = posting_entries(postings, forms, kept)
+    kept = stemmed_groups(groups, stems, counted.df.keys())
+    reuse = EntryCache(cache, stems.counts) if cache and stems.counts is not None else None
+    entries, tails, copies, records = posting_entries(counted, kept, reuse and reuse.unchanged(counted))
+    if reuse:
+        reuse.save(counted, records)
     shards = {"p": _sharded("p", entries, files, copies), "q": _sharded("q", tails, files)}
     # Typo candidates: the site's words, and the words of the term groups (count 0), so that
     # "klachtenafhandling" is corrected to a thesaurus word even where no article uses it.
     group_words = {w for g in groups for phrase in g.phrases() for w in phrase.split()}
-    typo = {w: (f"{len(w)}{w[0]}", _entry(w, [vocabulary.get(w, 0), stems(w)])) for w in set(vocabulary) | group_words if len(w) >= TYPO_MIN - 1}
+    # ``_entry(w, [count, stem])`` spelt out: two encoder calls fewer for each of ~20,000 words
+    typo = {w: (f"{len(w)}{w[0]}", f"{_encode(w)}:[{vocabulary.get(w, 0)},{_encode(stems(w))}]") for w in set(vocabulary) | group_words if len(w) >= TYPO_MIN - 1}
     shards["w"] = _sharded("w", typo, files)
     shards["c"] = _sharded("c", compound_entries(set(vocabulary), cache), files)
     filters: dict[str, dict[str, list[int]]] = {"thema": {}, "auteur": {}, "tag": {}}

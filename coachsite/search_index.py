@@ -205,15 +205,41 @@ def count_document(doc: Document, stems: Stems, starts: dict) -> tuple[dict[str,
     return tf, seen, phrase_forms, max(1, len(doc.fields["body"]))
 
 
-def score_documents(docs: list[Document], stems: Stems, phrases=()) -> tuple[dict[str, dict[int, float]], dict[str, set[str]], Counter]:
-    """BM25 per (stem, document) with field weights; also the words per stem and the vocabulary.
-    ``phrases`` (tuples of stems, from the term groups) are scored like words where they stand
-    as consecutive stems, under the key "stem stem".
+# The average body length of BM25 is rounded to a grid of 1/32 of a binary order of magnitude
+# (steps of ~2.2%): a cold build computes it from the same posts alike, and an edit to one post
+# almost never moves it, so the scores of the other posts stay the same between builds and a warm
+# build re-serialises only the terms an edit touched (``search_cache.EntryCache``). The error
+# (at most ~1.1% of the average) changes scores far less than the field weights do.
+AVERAGE_GRID = 32
+
+
+def average_length(lengths: list[int]) -> float:
+    if not lengths:
+        return 1.0
+    return 2.0 ** (round(math.log2(sum(lengths) / len(lengths)) * AVERAGE_GRID) / AVERAGE_GRID)
+
+
+@dataclass
+class Counted:
+    """What BM25 needs of the whole site, before any score: per document its weighted term
+    frequencies and body length, per term its document frequency and idf."""
+
+    weighted: list[dict[str, float]]
+    lengths: list[int]
+    average: float
+    df: Counter
+    idf: dict[str, float]
+    forms: dict[str, set[str]]
+    vocabulary: Counter
+
+
+def count_documents(docs: list[Document], stems: Stems, phrases=()) -> Counted:
+    """Count every document (with ``stems.counts``, a ``search_cache.CountCache``, only those
+    whose text changed since the last build), then the site-wide figures of BM25.
 
     Words are counted per field first (in C, by ``Counter``), so stemming and weighting run once
     per distinct word of a document rather than once per word; a field is scanned for phrases
-    only when it has the first word of one. With ``stems.counts`` (a ``search_cache.CountCache``)
-    a document whose text did not change since the last build is not counted again."""
+    only when it has the first word of one."""
     weighted: list[dict[str, float]] = []
     lengths: list[int] = []
     vocabulary: Counter = Counter()
@@ -232,13 +258,37 @@ def score_documents(docs: list[Document], stems: Stems, phrases=()) -> tuple[dic
     for word, stem in stems.of(vocabulary).items():
         forms.setdefault(stem, set()).add(word)
     n = len(docs)
-    average = sum(lengths) / n if n else 1.0
     df = Counter(chain.from_iterable(weighted))
     idf = {stem: math.log(1 + (n - count + 0.5) / (count + 0.5)) for stem, count in df.items()}
-    postings: dict[str, dict[int, float]] = {stem: {} for stem in df}
+    return Counted(weighted, lengths, average_length(lengths), df, idf, forms, vocabulary)
+
+
+def term_postings(counted: Counted, terms: set[str] | None = None) -> dict[str, dict[int, float]]:
+    """BM25 per (term, document) of ``terms`` (every term if None): the same arithmetic either
+    way, so a term scored alone equals the term scored in a full build."""
     k1_plus_1 = K1 + 1
-    for doc_id, tf in enumerate(weighted):
-        norm = K1 * (1 - B + B * lengths[doc_id] / average)
-        for stem, f in tf.items():
-            postings[stem][doc_id] = idf[stem] * f * k1_plus_1 / (f + norm)
-    return postings, forms, vocabulary
+    average, lengths, idf = counted.average, counted.lengths, counted.idf
+    if terms is None or len(terms) > len(counted.df) // 4:  # most terms: one pass is cheaper
+        postings: dict[str, dict[int, float]] = {stem: {} for stem in counted.df}
+        for doc_id, tf in enumerate(counted.weighted):
+            norm = K1 * (1 - B + B * lengths[doc_id] / average)
+            for stem, f in tf.items():
+                postings[stem][doc_id] = idf[stem] * f * k1_plus_1 / (f + norm)
+        return postings if terms is None else {term: postings[term] for term in terms if term in postings}
+    postings = {term: {} for term in terms if term in counted.df}
+    for doc_id, tf in enumerate(counted.weighted):
+        hits = tf.keys() & postings.keys()
+        if hits:
+            norm = K1 * (1 - B + B * lengths[doc_id] / average)
+            for stem in hits:
+                f = tf[stem]
+                postings[stem][doc_id] = idf[stem] * f * k1_plus_1 / (f + norm)
+    return postings
+
+
+def score_documents(docs: list[Document], stems: Stems, phrases=()) -> tuple[dict[str, dict[int, float]], dict[str, set[str]], Counter]:
+    """BM25 per (stem, document) with field weights; also the words per stem and the vocabulary.
+    ``phrases`` (tuples of stems, from the term groups) are scored like words where they stand
+    as consecutive stems, under the key "stem stem"."""
+    counted = count_documents(docs, stems, phrases)
+    return term_postings(counted), counted.forms, counted.vocabulary

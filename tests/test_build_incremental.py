@@ -229,7 +229,10 @@ def test_search_index_counts_only_the_edited_post_and_links_unchanged_index_file
     assert new_folder.name != old_folder.name
     inodes = {p.relative_to(new_folder): p.stat().st_ino for p in new_folder.rglob("*") if p.is_file()}
     same = [name for name, ino in inodes.items() if old_files.get(name) == ino]
-    assert len(inodes) // 2 < len(same) < len(inodes)  # most files linked, the edited post's data not
+    # every other post's data linked; on this small site an edited post's terms reach about half the
+    # posting shards (its length changes all its scores); those two edits leave a quarter alone
+    assert len([name for name in same if name.parts[0] == "d"]) == published - 2
+    assert published < len(same) < len(inodes)  # index files linked too
     full = tmp_path / "full"
     build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
     warm, fresh = files_of(site), files_of(full)
