@@ -92,3 +92,29 @@ def test_forget_waits_for_no_send_and_says_so_in_dutch(tmp_path):
         )
     assert result.exit_code == 1 and "Fout:" in result.output and "Traceback" not in result.output
     assert "anna@example.nl" in (folder / "send-log.jsonl").read_text(encoding="utf-8")  # nothing half-done
+
+
+def test_a_coach_on_a_csv_list_can_still_forget_and_purge_in_the_send_logs(tmp_path, monkeypatch):
+    """Without --db and without a database the list is a CSV: the send logs are cleaned all the
+    same and nothing is created; a --db that names no database is a typo and changes nothing."""
+    from scripts.newsletter import cli
+
+    root = tmp_path / "newsletters"
+    old = _issue(root, "2026-09-30", sent_days_ago=400)
+    recent = _issue(root, "2026-10-28", sent_days_ago=2)
+    missing = tmp_path / "abonnees.sqlite3"
+    monkeypatch.setenv("NEWSLETTER_DB", str(missing))
+    runner = CliRunner()
+    typo = runner.invoke(cli, ["--root", str(root), "subscribers", "--db", str(tmp_path / "abonees.sqlite3"), "forget", "piet@example.nl"])
+    assert typo.exit_code == 1 and "hier staat geen abonneedatabase" in typo.output
+    assert "piet@" in (recent / "send-log.jsonl").read_text(encoding="utf-8")
+    forgot = runner.invoke(cli, ["--root", str(root), "subscribers", "forget", "piet@example.nl"])
+    assert forgot.exit_code == 0, forgot.output
+    assert "alleen de verzendlogboeken zijn doorzocht" in forgot.output
+    assert "piet@" not in (recent / "send-log.jsonl").read_text(encoding="utf-8")
+    nobody = runner.invoke(cli, ["--root", str(root), "subscribers", "forget", "kees@example.nl"])
+    assert nobody.exit_code == 1 and "kees@example.nl" in nobody.output and "Traceback" not in nobody.output
+    purged = runner.invoke(cli, ["--root", str(root), "subscribers", "purge", "--days", "30"])
+    assert purged.exit_code == 0, purged.output
+    assert not (old / "send-log.jsonl").exists() and (recent / "send-log.jsonl").exists()
+    assert not missing.exists() and not (tmp_path / "abonees.sqlite3").exists()

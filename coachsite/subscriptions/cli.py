@@ -31,6 +31,7 @@ STATUS_CHOICE = click.Choice(STATUSES)
 class _Db:
     def __init__(self, path: Path | None, settings_source, issues_root: Path | None = None):
         self.path, self.settings_source, self._store = path, settings_source, None
+        self.explicit = path is not None  # --db given: a missing file is a typo, never a CSV-only list
         self.issues_root = issues_root  # newsletters/: the send logs name recipients too
 
     def where(self) -> Path:
@@ -177,10 +178,14 @@ def _issue_files():
 @click.argument("email", metavar=_("ADDRESS"))
 @click.pass_obj
 def forget(db: _Db, email: str):
-    store = db.required()  # before the send logs: a mistyped --db changes nothing anywhere
+    # Before the send logs: a mistyped --db changes nothing anywhere. Without --db and without a
+    # database the coach sends to a CSV list: the send logs are still hers to clean.
+    store = db.required() if db.explicit else db.existing()
     with _issue_files():
         in_logs = forget_in_send_logs(db.issues_root, email) if db.issues_root else 0
-    if not coach.forget(store, email) and not in_logs:
+    if store is None:
+        click.echo(_("No subscriber database at {path}: only the send logs were searched.").format(path=db.where()))
+    if not (store and coach.forget(store, email)) and not in_logs:
         raise CoachError(_("{email} is not in the database").format(email=email))
     click.echo(_("{email} erased").format(email=email))
     if in_logs:
@@ -194,10 +199,14 @@ def forget(db: _Db, email: str):
 @click.pass_obj
 def purge(db: _Db, days: int | None):
     days = db.retention() if days is None else days
-    result = coach.purge(db.required(), days, time.time())
-    click.echo(_("Unsubscribed more than {days} days ago, erased: {count}").format(days=days, count=result.unsubscribed))
-    click.echo(_("Unconfirmed sign-ups deleted: {count}").format(count=result.unconfirmed))
-    click.echo(_("Old emails removed from the outbox: {count}").format(count=result.mails))
+    store = db.required() if db.explicit else db.existing()  # as in forget: a CSV list still has send logs
+    if store is None:
+        click.echo(_("No subscriber database at {path}: only the send logs were searched.").format(path=db.where()))
+    else:
+        result = coach.purge(store, days, time.time())
+        click.echo(_("Unsubscribed more than {days} days ago, erased: {count}").format(days=days, count=result.unsubscribed))
+        click.echo(_("Unconfirmed sign-ups deleted: {count}").format(count=result.unconfirmed))
+        click.echo(_("Old emails removed from the outbox: {count}").format(count=result.mails))
     if db.issues_root:
         with _issue_files():
             logs = purge_send_logs(db.issues_root, days, dt.datetime.now(tz=AMSTERDAM))
