@@ -81,18 +81,11 @@ class Capture:
 
 def load_sources(site: WarmSite) -> None:
     """Parse every content file the way the checks do, once, so a save re-checks only its file."""
-    from coachsite.checks import read_source, site_urls, vocabulary_of
+    from coachsite.checks import read_sources, site_urls, vocabulary_of
 
     root = Path(site.settings["PATH"]).resolve()
     site.vocabulary = vocabulary_of(root, site.settings)
-    page_dirs = [root / p for p in site.settings.get("PAGE_PATHS", ["pages"])]
-    config = site.settings.get("MARKDOWN", {}).get("extension_configs", {})
-    for path in sorted(root.rglob("*.md")):
-        kind = "page" if any(d in path.parents for d in page_dirs) else "article"
-        src = read_source(path, root, kind, [])
-        if src:
-            src.markdown_config = config
-            site.sources[path.resolve()] = src
+    site.sources = {src.path.resolve(): src for src in read_sources(root, site.settings, [])}
     site.urls = site_urls(list(site.sources.values()), site.settings, site.vocabulary)
     site.posts = {Path(a.source_path).resolve(): a for a in site.articles.articles}
 

@@ -241,6 +241,20 @@ def vocabulary_of(root: Path, settings: dict) -> set[str]:
     return {l.strip() for l in vocab_file.read_text(encoding="utf-8").splitlines() if l.strip() and not l.startswith("#")}
 
 
+def read_sources(root: Path, settings: dict, problems: list[Problem]) -> list[Source]:
+    """Every Markdown file under ``root`` (resolved), read as a post or a page (``PAGE_PATHS``)."""
+    page_dirs = [root / p for p in settings.get("PAGE_PATHS", ["pages"])]
+    config = settings.get("MARKDOWN", {}).get("extension_configs", {})
+    sources = []
+    for path in sorted(root.rglob("*.md")):
+        kind = "page" if any(d in path.parents for d in page_dirs) else "article"
+        src = read_source(path, root, kind, problems)
+        if src:
+            src.markdown_config = config
+            sources.append(src)
+    return sources
+
+
 def check_content(root: Path, settings: dict, warnings: list[Problem] | None = None) -> list[Problem]:
     """Check every Markdown file under ``root`` (the content folder); return the errors, sorted.
 
@@ -262,15 +276,9 @@ def check_content(root: Path, settings: dict, warnings: list[Problem] | None = N
             problems.append(Problem(_shown(Path(error.path)), error.line, error.message))
     for error in meaning_problems(term_files(settings)):
         problems.append(Problem(_shown(Path(error.path)), error.line, error.message))
-    page_dirs = [root / p for p in settings.get("PAGE_PATHS", ["pages"])]
-    sources = []
-    for path in sorted(root.rglob("*.md")):
-        kind = "page" if any(d in path.parents for d in page_dirs) else "article"
-        src = read_source(path, root, kind, problems)
-        if src:
-            check_metadata(src, settings, vocabulary, problems)
-            src.markdown_config = settings.get("MARKDOWN", {}).get("extension_configs", {})
-            sources.append(src)
+    sources = read_sources(root, settings, problems)
+    for src in sources:
+        check_metadata(src, settings, vocabulary, problems)
     by_slug: dict[str, list[Source]] = {}
     for src in sources:
         by_slug.setdefault(src.slug, []).append(src)
