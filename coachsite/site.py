@@ -14,6 +14,8 @@ from pathlib import Path
 from pelican import Pelican
 from pelican.settings import read_settings
 
+from coachsite import side_jobs
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -51,7 +53,10 @@ def build_site(config: Path | str, output: Path | str, **override) -> dict:
     settings = load_settings(config, OUTPUT_PATH=str(Path(output).resolve()), **override)
     logging.getLogger("pelican").setLevel(logging.WARNING)
     _forget_failed_sitemap()
-    Pelican(settings).run()
+    try:
+        Pelican(settings).run()
+    finally:
+        side_jobs.settle(settings["OUTPUT_PATH"])  # a failed build leaves no child writing into output
     return settings
 
 

@@ -1,11 +1,12 @@
 """The site search index, computed from the posts during the build (see ``coachsite.search_files``).
 
-When the articles are read, the index is computed and written into ``zoeken/<hash>/`` of the
-output, in this process, before Pelican renders any page: the search page must name the folder
-of its own build, and the work is small (the text is split once, every stem is memoised, and the
-files are a few shards rather than one per word). No child process: forking is unsafe on macOS,
-and a child outlived a failed build, writing into a folder being deleted. An error fails the
-build ("search index failed: …") once Pelican has finished, so output/ is kept as it was.
+Once every post is read (``all_generators_finalized``), the index is computed and written into
+``zoeken/<hash>/`` of the output by a child process forked beside Pelican
+(``coachsite.side_jobs``), while Pelican renders the pages on the other core. The search page,
+which must name the folder of its own build, waits for it when it is rendered (``SEARCH_INDEX``
+is a ``PendingIndex``); ``finalized`` waits too, so an error fails the build ("search index
+failed: …") once Pelican has finished and output/ is kept as it was. Where forking is not safe
+(not Linux, or other threads running) the index is computed in the build's own process.
 
 Only ``generator.articles`` are indexed: drafts, future posts, pages and listings never are.
 Settings: ``SEARCH_SYNONYMS_FILE`` and ``SEARCH_THESAURUS_FILE`` (term groups, applied by the
@@ -24,6 +25,7 @@ import marshal
 from pathlib import Path
 
 from pelican import signals
+from pelican.generators import ArticlesGenerator
 
 from coachsite.dates import nl_date
 from coachsite.i18n import _
@@ -32,6 +34,7 @@ from coachsite.search import MAX_WORD, load_groups
 from coachsite.search_cache import CountCache, _code_digest
 from coachsite.search_files import write_index
 from coachsite.search_index import Document, Section, html_text, sections_of
+from coachsite.side_jobs import SideJob
 
 log = logging.getLogger(__name__)
 _failed: dict[str, str] = {}  # output folder -> the error, raised when Pelican has finished
@@ -100,8 +103,53 @@ def index_articles(articles: list, groups: list, output: Path, cache: Path | Non
     return write_index(docs, groups, output, cache, previous)
 
 
-def start(generator):
-    if not generator.settings.get("SITE_BUILD", True):
+class PendingIndex:
+    """``SEARCH_INDEX`` while the child computes it: a template reading a field (the search page)
+    or ``repr`` (its page signature) waits for the index; the result is kept."""
+
+    def __init__(self, job: SideJob, last: Path | None):
+        self._job, self._last, self._value = job, last, None
+
+    def value(self) -> dict:
+        if self._value is None:
+            try:
+                result = self._job.result()
+            except Exception as error:  # noqa: BLE001 - reported as one line when Pelican has finished
+                _failed[self._job.output] = str(error)
+                result = NO_INDEX
+            else:
+                _done(result, self._last)
+            self._value = result
+        return self._value
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self.value()[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name):
+        return self.value()[name]
+
+    def get(self, name, default=None):
+        return self.value().get(name, default)
+
+    def __repr__(self) -> str:
+        return repr(self.value())
+
+
+def _done(result: dict, last: Path | None) -> None:
+    if last:  # only a hint for make serve's next quick build: never a reason to fail this one
+        with contextlib.suppress(OSError):
+            write_atomically(last, json.dumps(result))
+    log.info("Search index: %(articles)d articles, %(stems)d stems, %(words)d words, %(files)d files.", result)
+
+
+def start(generators):
+    generator = next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
+    if generator is None or not generator.settings.get("SITE_BUILD", True):
         return
     cache = generator.settings.get("CACHE_PATH")
     last = Path(cache) / LAST_INDEX if cache else None
@@ -111,28 +159,28 @@ def start(generator):
         return
     groups = load_groups(generator.settings)  # errors name the file and line, before any work
     output = generator.settings["OUTPUT_PATH"]
-    try:
-        previous = generator.settings.get("RENDER_PREVIOUS_OUTPUT")  # the site this build replaces
-        result = index_articles(list(generator.articles), groups, Path(output), cache and Path(cache), previous and Path(previous))
-    except Exception as error:  # noqa: BLE001 - reported as one line when Pelican has finished
-        _failed[output] = f"{type(error).__name__}: {error}"
-        generator.context["SEARCH_INDEX"] = NO_INDEX
-        return
-    if last:  # only a hint for make serve's next quick build: never a reason to fail this one
-        with contextlib.suppress(OSError):
-            write_atomically(last, json.dumps(result))
-    generator.context["SEARCH_INDEX"] = result
-    log.info("Search index: %(articles)d articles, %(stems)d stems, %(words)d words, %(files)d files.", result)
+    previous = generator.settings.get("RENDER_PREVIOUS_OUTPUT")  # the site this build replaces
+    articles = list(generator.articles)
+    job = SideJob(output, lambda: index_articles(articles, groups, Path(output), cache and Path(cache), previous and Path(previous)))
+    generator.context["SEARCH_INDEX"] = _pending[output] = PendingIndex(job, last)
+
+
+_pending: dict[str, PendingIndex] = {}  # output folder -> the index being computed for it
 
 
 def finish(pelican):
-    """Fail the build after Pelican's own end-of-build work (other plugins, e.g. the sitemap, keep
-    state between builds of one process and would be left half-way by an error raised earlier)."""
-    error = _failed.pop(pelican.settings["OUTPUT_PATH"], None)
+    """Wait for the index, then fail the build after Pelican's own end-of-build work (other
+    plugins, e.g. the sitemap, keep state between builds of one process and would be left
+    half-way by an error raised earlier)."""
+    output = pelican.settings["OUTPUT_PATH"]
+    pending = _pending.pop(output, None)
+    if pending is not None:
+        pending.value()
+    error = _failed.pop(output, None)
     if error:
         raise RuntimeError(_("the search index could not be made: {error}").format(error=error))
 
 
 def register():
-    signals.article_generator_finalized.connect(start)
+    signals.all_generators_finalized.connect(start)
     signals.finalized.connect(finish)

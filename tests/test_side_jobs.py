@@ -1,0 +1,102 @@
+"""coachsite/side_jobs.py: the search index is computed in a child beside Pelican, and never
+outlives its build."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from coachsite import side_jobs
+from coachsite.build import BuildError, build
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "pelicanconf.py"
+
+
+def test_a_job_runs_in_another_process_and_returns_its_result():
+    if not side_jobs.can_fork():
+        pytest.skip("forking is not safe here (not Linux, or threads running)")
+    job = side_jobs.SideJob("out", os.getpid)
+    assert job.result() != os.getpid()
+    assert side_jobs._running == {}
+
+
+def test_an_error_in_the_child_is_one_line_for_the_build():
+    def broken():
+        raise OSError("disk full")
+
+    with pytest.raises(side_jobs.SideJobError, match="^OSError: disk full$"):
+        side_jobs.SideJob("out", broken).result()
+
+
+def test_a_child_that_dies_is_an_error_not_a_hang():
+    if not side_jobs.can_fork():
+        pytest.skip("forking is not safe here")
+    job = side_jobs.SideJob("out", lambda: os.kill(os.getpid(), signal.SIGKILL))
+    with pytest.raises(side_jobs.SideJobError, match="exit code -9"):
+        job.result()
+
+
+def test_without_fork_the_job_runs_here_with_the_same_result(monkeypatch):
+    monkeypatch.setattr(side_jobs, "can_fork", lambda: False)
+    assert side_jobs.SideJob("out", os.getpid).result() == os.getpid()
+
+
+@pytest.fixture
+def content(tmp_path):
+    return Path(shutil.copytree(ROOT / "content", tmp_path / "content"))
+
+
+def _plugin(monkeypatch):
+    import importlib
+
+    monkeypatch.syspath_prepend(str(ROOT / "plugins"))
+    return sys.modules.get("search_index") or importlib.import_module("search_index")
+
+
+def test_the_search_index_is_written_by_a_child_and_the_page_names_it(tmp_path, content, monkeypatch):
+    if not side_jobs.can_fork():
+        pytest.skip("forking is not safe here")
+    plugin, parent = _plugin(monkeypatch), os.getpid()
+    index = plugin.index_articles
+
+    def in_a_child(*args):
+        assert os.getpid() != parent
+        return index(*args)
+
+    monkeypatch.setattr(plugin, "index_articles", in_a_child)
+    site = tmp_path / "site"
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=str(tmp_path / "cache"))
+    folder = next((site / "zoeken").iterdir())
+    assert f'data-index="/zoeken/{folder.name}/"' in (site / "zoeken" / "index.html").read_text(encoding="utf-8")
+    assert (folder / "t.json").is_file()
+
+
+def test_a_build_that_fails_while_the_child_runs_stops_the_child(tmp_path, content, monkeypatch):
+    """Pelican raising after the fork (here: a broken template) must not leave the child writing."""
+    if not side_jobs.can_fork():
+        pytest.skip("forking is not safe here")
+    plugin = _plugin(monkeypatch)
+    never, writer = os.pipe()
+    monkeypatch.setattr(plugin, "index_articles", lambda *args: os.read(never, 1))  # blocks until killed
+    killed = []
+    kill = side_jobs.SideJob.kill
+    monkeypatch.setattr(side_jobs.SideJob, "kill", lambda self: (killed.append(self._process.pid), kill(self))[1])
+    theme = Path(shutil.copytree(ROOT / "theme", tmp_path / "theme"))
+    template = theme / "templates" / "article.html"
+    source = template.read_text(encoding="utf-8")
+    template.write_text(source.replace("{% block content %}", "{% block content %}{{ no_such_function() }}", 1), encoding="utf-8")
+    site = tmp_path / "site"
+    with pytest.raises(BuildError):
+        build(CONFIG, site, PATH=str(content), CACHE_PATH=str(tmp_path / "cache"), THEME=str(theme))
+    os.close(never), os.close(writer)
+    assert len(killed) == 1 and side_jobs._running == {}
+    with pytest.raises(ProcessLookupError):
+        os.kill(killed[0], 0)  # killed and reaped
+    assert not site.exists()
+    assert list(tmp_path.glob(".output-*")) == []
