@@ -15,6 +15,7 @@ terms (half weight). ``#`` starts a comment line; blank lines are ignored.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -93,16 +94,37 @@ def parse_group(line: str, path: Path, number: int) -> TermGroup:
     return TermGroup(tuple(equivalent), tuple(p for p in related if p not in equivalent))
 
 
+def _parsed(path: Path) -> list[tuple[int, TermGroup | SynonymError]]:
+    """Each group line of a synonym or thesaurus file with its number, parsed or its error. The
+    checks, their meaning check and the search index all read the same files in one build:
+    parsed once per file version (path, size, modification time)."""
+    info = path.stat()
+    return _parsed_version(path, info.st_size, info.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_version(path: Path, _size: int, _mtime: int) -> list[tuple[int, TermGroup | SynonymError]]:
+    lines = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            try:
+                lines.append((number, parse_group(line, path, number)))
+            except SynonymError as error:
+                lines.append((number, error))
+    return lines
+
+
 def load_synonyms(path: Path | str) -> list[TermGroup]:
     """The groups of one synonym or thesaurus file (same format); errors name the file and line."""
     path = Path(path)
     if not path.is_file():
         raise SynonymError(path, 0, _("the synonym or thesaurus file is missing (see pelicanconf.py)"))
     groups = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = line.strip()
-        if line and not line.startswith("#"):
-            groups.append(parse_group(line, path, number))
+    for _number, group in _parsed(path):
+        if isinstance(group, SynonymError):
+            raise group
+        groups.append(group)
     return groups
 
 
@@ -122,13 +144,8 @@ def meaning_problems(paths: list[Path]) -> list[SynonymError]:
         if not Path(path).is_file():
             continue
         name = Path(path).name
-        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            try:
-                group = parse_group(line, Path(path), number)
-            except SynonymError:
+        for number, group in _parsed(Path(path)):
+            if isinstance(group, SynonymError):
                 continue  # reported by load_synonyms
             for term in group.phrases():
                 if term in TOO_COMMON:
