@@ -202,6 +202,7 @@ PLUGIN_PATHS = [str(ROOT / "plugins")]
 PLUGINS = [
     "pelican.plugins.sitemap",  # sitemap.xml
     "pelican.plugins.neighbors",  # previous/next article links
+    "markdown_reuse",  # one Markdown converter per reader, reset between posts (not one per post)
     "dutch_dates",  # |nl_date filter with Babel, never the system locale
     "article_extras",  # reading time, tip anchors, share links, related posts
     "email_images",  # PNG copies of SVG images for the newsletter (mail clients show no SVG)
