@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
 import json
 import subprocess
 import sys
 from pathlib import Path
+from email import policy
 from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 from newsletter_helpers import post, posts, root  # noqa: F401  (fixtures)
+from send_helpers import config_for, smtp  # noqa: F401  (fixture)
 
 from coachsite.newsletter.issue import IssueError, build_issue
 from coachsite.newsletter.archive import list_issues
@@ -117,3 +120,34 @@ def test_every_image_of_every_issue_in_the_repository_is_in_the_site(site, setti
             published = site_file(site, url, settings)
             assert published.is_file(), f"{issue.folder.name}: {url}"
             assert published.read_bytes() == (issue.folder / "images" / published.name).read_bytes()
+
+
+def test_a_test_copy_carries_its_pictures_the_real_email_links_them(settings, root, tmp_path, smtp):
+    """The test copy often goes out before the site with the pictures is deployed (auto: two days before)."""
+    from coachsite.newsletter.archive import load_issue
+    from coachsite.newsletter.message import to_bytes
+    from coachsite.newsletter.sendsettings import newsletter_for
+    from coachsite.newsletter.subscribers import Subscriber
+    from coachsite.newsletter.testcopy import send_test_copy
+
+    drawing = tmp_path / "tekening.svg"
+    drawing.write_text(SVG.format(colour="#0f5c63"), encoding="utf-8")
+    build(settings, root, [post("met-tekening", "2026-11-10", image_source=str(drawing)), post("zonder-beeld", "2026-11-11")])
+    issue = load_issue(root / "2026-11-25")
+    config = config_for(smtp, settings)
+    assert send_test_copy(issue.folder, ["Marieke <coach@example.nl>"], config).sent == 1
+    (received,) = smtp.handler.received("coach@example.nl")
+    real = newsletter_for(issue, config).message(Subscriber(line=1, email="coach@example.nl", name="Marieke"), NOW)
+    real = email.message_from_bytes(to_bytes(real), policy=policy.default)
+
+    url = issue.data["posts"][1]["image_url"]
+    assert f'src="{url}"' in real.get_body(("html",)).get_content()  # subscribers: linked, as published
+    assert received["List-Unsubscribe"] == real["List-Unsubscribe"] and received["Subject"] == "[TEST] " + real["Subject"]
+    assert received.get_body(("plain",)).get_content() == real.get_body(("plain",)).get_content()
+    assert [part.get_content_type() for part in received.walk()] == [
+        "multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png"]
+    html = received.get_body(("html",)).get_content()
+    assert url not in html and 'src="cid:met-tekening.png@nieuwsbrief"' in html
+    picture = list(received.walk())[-1]
+    assert picture["Content-ID"] == "<met-tekening.png@nieuwsbrief>"
+    assert picture.get_content() == (root / "2026-11-25" / "images" / "met-tekening.png").read_bytes()

@@ -7,13 +7,18 @@ the picture it was sent with even when the post's image changes later. ``plugins
 copies them into the site at ``/nieuwsbrief/DATE/images/``, and the email links them there
 (absolute, on ``PUBLIC_SITEURL``).
 
+A test copy carries the pictures inside the message instead (:func:`inline_pictures`): it often
+goes out before the site that publishes them is deployed (``auto`` sends it two days before).
+
 Settings: ``EMAIL_IMAGE_WIDTH`` (default 1200 px: sharp at the email's 600 px).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import email
 import os
+from email import policy
 from pathlib import Path
 
 from coachsite.i18n import _
@@ -105,3 +110,32 @@ def published_images(folder: Path) -> list[Path]:
     """The picture files of an issue folder, for the site build to copy (never made there)."""
     target = folder / IMAGES_DIR
     return sorted(p for p in target.iterdir() if p.is_file() and not p.name.startswith(".")) if target.is_dir() else []
+
+
+# Headers made by message.py are written back exactly as they were (no refolding, no RFC 2047).
+_AS_MADE = policy.SMTP.clone(refold_source="none")
+_SUBTYPES = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".gif": "gif", ".webp": "webp"}
+
+
+def inline_pictures(data: bytes, issue) -> bytes:
+    """The message ``data`` with the issue's pictures inside it (``cid:``), for a test copy.
+
+    The HTML part becomes ``multipart/related`` (HTML + pictures); headers, text part and links
+    stay as they are. A picture the issue folder lacks stays linked.
+    """
+    prefix = f"{issue.data.get('web_url', '')}{IMAGES_DIR}/"  # web_url: .../nieuwsbrief/DATE/, as image_url
+    files = [issue.folder / IMAGES_DIR / p["image_url"][len(prefix):] for p in issue.data.get("posts", [])
+             if str(p.get("image_url") or "").startswith(prefix)]
+    files = [path for path in files if path.is_file() and path.suffix.lower() in _SUBTYPES]
+    if not files:
+        return data
+    msg = email.message_from_bytes(data, policy=_AS_MADE)
+    part = msg.get_body(("html",))
+    html = part.get_content()
+    for path in files:
+        html = html.replace(f'src="{prefix}{path.name}"', f'src="cid:{path.name}@nieuwsbrief"')
+    part.set_content(html, subtype="html", cte="quoted-printable")
+    for path in files:
+        part.add_related(path.read_bytes(), "image", _SUBTYPES[path.suffix.lower()], cid=f"<{path.name}@nieuwsbrief>",
+                         disposition="inline", filename=path.name)
+    return msg.as_bytes(policy=_AS_MADE)
