@@ -205,7 +205,6 @@ PLUGINS = [
     "markdown_reuse",  # one Markdown converter per reader, reset between posts (not one per post)
     "dutch_dates",  # |nl_date filter with Babel, never the system locale
     "article_extras",  # reading time, tip anchors, share links, related posts
-    "email_images",  # PNG copies of SVG images for the newsletter (mail clients show no SVG)
     "newsletter_archive",  # web copies of built issues at /nieuwsbrief/YYYY-MM-DD/
     "search_index",  # the site search: stems, scores, typo vocabulary, term groups
     "render_cache",  # a rebuild renders only pages whose inputs changed (coachsite.build sets it up)
@@ -254,7 +253,8 @@ BUSINESS_REQUIRED = [
     "PRIVACY_HOSTING_PROVIDER", "PRIVACY_MAIL_PROVIDER",
 ]
 
-# Mail clients show no SVG: the build writes PNG copies of SVG article images at this width.
+# Mail clients show no SVG: `newsletter.py build` renders a PNG of each SVG image of the issue's posts
+# at this width, into newsletters/DATE/images/ (coachsite/newsletter/images.py; never in the site build).
 EMAIL_IMAGE_WIDTH = 1200
 NEWSLETTER_DIR = str(ROOT / "newsletters")
 

@@ -59,11 +59,20 @@ def machine() -> str:
 
 
 def our_build(content: Path, output: Path, cold: bool) -> float:
-    """``make html`` on ``content``; cold drops Pelican's reader cache for it first."""
+    """``make html`` on ``content``; cold starts with no cache of ours, as a fresh clone does.
+
+    That is this content's cache folder (Pelican's reader cache, Jinja bytecode, search counts and
+    stems, the render record) and everything else in ``cache/`` beside the project or the content
+    that is not another content's cache folder (the email PNGs that builds before #16 kept in
+    ``cache/email-images`` beside the content: the old "cold" rows reused them).
+    """
     from coachsite.site import cache_path
 
     if cold:
         shutil.rmtree(cache_path(ROOT / "pelicanconf.py", str(content)), ignore_errors=True)
+        for entry in {*(ROOT / "cache").glob("*"), *(content.parent / "cache").glob("*")}:
+            if not entry.name.startswith("pelican-"):
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     return timed([PY, str(ROOT / "scripts" / "build.py"), "--content", str(content), "--output", str(output)], ROOT)
 
 

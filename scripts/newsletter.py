@@ -57,7 +57,7 @@ def _post_line(post) -> str:
     return f"  - {post.local_date.isoformat()}  {post.title}"
 
 
-@cli.command(help=_("Select the tagged posts and write newsletters/YYYY-MM-DD/ (issue.json, email.mjml/html/txt)."))
+@cli.command(help=_("Select the tagged posts and write newsletters/YYYY-MM-DD/ (issue.json, email.mjml/html/txt, images/)."))
 @click.option("--date", "date", type=DATE, help=_("Issue date (default: the next last Wednesday not sent yet, from today)."))
 @click.option("--today", "today_", type=DATE, help=_("Pretend today is this date (for the default --date)."))
 @click.option("--force", is_flag=True, help=_("Build even if the date is not the last Wednesday of its month."))
@@ -95,11 +95,7 @@ def preview(obj: Context, date):
     from coachsite.newsletter.preview import PreviewError, make_previews
 
     try:
-        result = make_previews(
-            archive.issue_folder(obj.root, date),
-            site_url=obj.settings["PUBLIC_SITEURL"],
-            output=Path(obj.settings["OUTPUT_PATH"]),
-        )
+        result = make_previews(archive.issue_folder(obj.root, date), site_url=obj.settings["PUBLIC_SITEURL"])
     except (PreviewError, archive.ArchiveError) as error:
         raise CoachError(str(error)) from error
     click.echo(_("Open in a browser: {path}").format(path=result.html))

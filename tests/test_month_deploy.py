@@ -121,3 +121,9 @@ def test_every_page_the_email_links_to_must_be_live(tmp_path):
         data["posts"].append({"url": f"{url}/vanmiddag/", "title": "Een tip van vanmiddag"})
         with pytest.raises(DeployError, match="/vanmiddag/ antwoordt 404"):
             check_issue_live(data, url)
+        data["posts"] = [{"url": f"{url}/eerste/", "title": "Eerste tip", "image_url": f"{url}/nieuwsbrief/2026-11-25/images/eerste.png"}]
+        with pytest.raises(DeployError, match="/images/eerste.png antwoordt 404"):
+            check_issue_live(data, url)  # the picture the email shows is part of the issue too
+        (folder / "nieuwsbrief" / "2026-11-25" / "images").mkdir()
+        (folder / "nieuwsbrief" / "2026-11-25" / "images" / "eerste.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+        assert check_issue_live(data, url) == f"{url}/nieuwsbrief/2026-11-25/"

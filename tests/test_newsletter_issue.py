@@ -42,7 +42,7 @@ def test_every_2026_issue_in_order_covers_each_tagged_post_exactly_once(settings
 def test_november_issue_files_and_json(settings, root, posts):
     built = build("2026-11-25", settings, root, posts)
     folder = root / "2026-11-25"
-    assert {p.name for p in folder.iterdir()} == {"issue.json", "email.mjml", "email.html", "email.txt"}
+    assert {p.name for p in folder.iterdir()} == {"issue.json", "email.mjml", "email.html", "email.txt", "images"}
     data = json.loads((folder / "issue.json").read_text(encoding="utf-8"))
     assert data["date"] == "2026-11-25"
     assert data["subject"] == "Tips van november – Van klacht naar vertrouwen: eerlijk zijn over wat kan"  # one colon
@@ -75,7 +75,7 @@ def test_email_html_links_utm_images_and_size(settings, root, posts):
     images = soup.find_all("img")
     assert images
     for img in images:
-        assert img["src"].startswith(f"{site}/images/email/") and img["src"].endswith(".png")
+        assert img["src"].startswith(f"{site}/nieuwsbrief/2026-11-25/images/") and img["src"].endswith(".png")
         assert img["alt"].strip()
     # Nothing else from elsewhere: no external stylesheets, fonts or scripts.
     assert not soup.find("script")
@@ -175,6 +175,8 @@ def test_cli_preview_makes_screenshots(root):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     preview = (root / "2026-11-25" / "preview.html").read_text(encoding="utf-8")
     assert "Beste Anna," in preview and "%%" not in preview
+    # The pictures come from the issue folder itself: no site build needed before a preview.
+    assert preview.count(f'src="{(root / "2026-11-25" / "images").resolve().as_uri()}/') == 2
 
 
 def test_cli_preview_of_an_issue_not_built_is_one_dutch_line(root):

@@ -247,10 +247,3 @@ def test_newsletter_web_archive(site, soup_of):
     assert {a["href"] for a in page.select(".card-title a")} >= {"/van-klacht-naar-vertrouwen/"}
     listed = [a["href"] for a in soup_of("nieuwsbrief").select(".issues a")]
     assert "/nieuwsbrief/2026-11-25/" not in listed  # not sent yet (tests/test_newsletter_coach.py covers sent)
-
-
-def test_email_png_copies_of_svg_images(site, articles):
-    for article in articles:
-        if article.image_path and article.image_path.endswith(".svg"):
-            png = site / "images" / "email" / (article.image_path.rsplit("/", 1)[-1][:-4] + ".png")
-            assert png.read_bytes()[:4] == b"\x89PNG", png

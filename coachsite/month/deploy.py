@@ -119,7 +119,7 @@ def check_live(url: str, expected: str, *, timeout: float = 30) -> None:
 
 
 def check_issue_live(data: dict, site_url: str) -> str:
-    """Every page the email links to answers on the live site: the web copy and each post.
+    """Everything the email links to answers on the live site: the web copy, each post and its picture.
 
     A post dated later on the issue day is not on the site yet when the morning run builds it;
     the email would link to a missing page, so that counts as "not live" too.
@@ -128,4 +128,6 @@ def check_issue_live(data: dict, site_url: str) -> str:
     check_live(web_url, str(data.get("subject", "")))
     for post in data.get("posts", []):
         check_live(post["url"], post["title"])
+        if post.get("image_url"):
+            check_live(post["image_url"], "")  # nieuwsbrief/DATE/images/: copied by the site build
     return web_url

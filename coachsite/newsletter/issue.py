@@ -1,10 +1,11 @@
-"""Build one issue end to end: check the date, select posts, render, write the folder.
+"""Build one issue end to end: check the date, select posts, make their pictures, render, write the folder.
 
 The Click commands in ``scripts/newsletter.py`` call these functions; tests call them directly.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from coachsite.dates import nl_date
 from coachsite.i18n import _
 
 from . import archive
+from .images import ImageError, issue_images, prune_images, write_images
 from .render import render_issue, issue_data
 from .schedule import is_issue_date, last_wednesday, next_issue_date
 from .select import Selection, post_from_article, select_posts
@@ -154,10 +156,17 @@ def build_issue(
             ).format(date_nl=nl_date(date), tag=tag, start=selection.window_start.isoformat(), date=date.isoformat())
         )
     intro = archive.read_intro(folder)
+    try:
+        chosen, pictures = issue_images(selection.posts, settings, date.isoformat())
+    except (ImageError, OSError) as error:
+        raise IssueError(str(error)) from error
+    selection = dataclasses.replace(selection, posts=chosen)
     data = issue_data(selection, settings, intro, subject, preheader, now)
     lineup, warnings = intro_lineup(folder, intro, [p.slug for p in selection.posts])
     if lineup:
         data["intro_lineup"] = lineup
     files = render_issue(data, settings, templates)
+    write_images(folder, pictures)  # before issue.json names them; a failed render above left them alone
     archive.write_issue(folder, files)
+    prune_images(folder, keep=pictures)
     return BuiltIssue(folder=folder, selection=selection, data=data, files=files, warnings=warnings)

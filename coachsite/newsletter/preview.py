@@ -11,6 +11,7 @@ from pathlib import Path
 
 from coachsite.i18n import _
 
+from .images import IMAGES_DIR, image_url
 from .render import GREETING, UNSUBSCRIBE_URL
 
 WIDTHS = {"desktop": 600, "mobile": 375}
@@ -32,13 +33,11 @@ def personalise(html: str, name: str | None, unsubscribe_url: str) -> str:
     return html.replace(GREETING, greeting).replace(UNSUBSCRIBE_URL, unsubscribe_url)
 
 
-def make_previews(
-    folder: Path, widths: dict[str, int] = WIDTHS, site_url: str | None = None, output: Path | None = None
-) -> Preview:
+def make_previews(folder: Path, widths: dict[str, int] = WIDTHS, site_url: str | None = None) -> Preview:
     """Write preview.html and one full-page PNG per width into the issue folder.
 
-    With ``site_url`` and ``output`` (the built site), images are taken from the local build,
-    so the preview shows them before the site is published.
+    With ``site_url``, the pictures are taken from the issue folder itself, where ``build`` made
+    them: the preview shows them before the site is built or published.
     """
     source = folder / "email.html"
     if not source.exists():
@@ -46,8 +45,10 @@ def make_previews(
             _("{path} does not exist: build the issue first (make newsletter DATE={date})").format(path=source, date=folder.name)
         )
     html = personalise(source.read_text(encoding="utf-8"), "Anna", "#afmelden")
-    if site_url and output and (output / "images").is_dir():
-        html = html.replace(f'src="{site_url.rstrip("/")}/images/', f'src="{(output / "images").resolve().as_uri()}/')
+    pictures = folder / IMAGES_DIR
+    if site_url and pictures.is_dir():
+        published = image_url(site_url, folder.name, "")
+        html = html.replace(f'src="{published}', f'src="{pictures.resolve().as_uri()}/')
     html_path = folder / "preview.html"
     html_path.write_text(html, encoding="utf-8")
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from coachsite.dates import AMSTERDAM
 
@@ -25,7 +26,11 @@ from .schedule import previous_issue_date
 
 @dataclass(frozen=True)
 class Post:
-    """What the newsletter needs of an article; ``url`` is absolute on the public site."""
+    """What the newsletter needs of an article; ``url`` is absolute on the public site.
+
+    ``image_source`` is the post's image file; building an issue turns it into the issue's own
+    picture and sets ``image_url`` (see ``images.py``). Without it, ``image_url`` is used as it is.
+    """
 
     slug: str
     title: str
@@ -35,6 +40,7 @@ class Post:
     tags: tuple[str, ...] = ()
     image_url: str | None = None
     image_alt: str = ""
+    image_source: str | None = None
 
     @property
     def local_date(self) -> dt.date:
@@ -58,9 +64,15 @@ def post_from_article(article) -> Post:
         date=article.date,
         summary=article.summary_text,
         tags=tuple(t.name for t in getattr(article, "tags", [])),
-        image_url=getattr(article, "email_image_url", None),
         image_alt=getattr(article, "image_alt", ""),
+        image_source=image_file(article),
     )
+
+
+def image_file(article) -> str | None:
+    """The article's ``Image:`` as a file in the content folder (``image_path``: article_extras)."""
+    path = getattr(article, "image_path", None)
+    return str(Path(article.settings["PATH"]) / path) if path else None
 
 
 def history_start(issue_date: dt.date, issues: list[IssueRecord]) -> dt.date:

@@ -13,6 +13,7 @@ from coachsite.i18n import _
 
 from . import archive
 from .delivery import UNCERTAIN, Mailer, Retry, SendError, deliver
+from .images import inline_pictures
 from .message import to_bytes
 from .sendsettings import SendSettings, newsletter_for
 from .subscribers import Subscriber, address_problem
@@ -29,6 +30,8 @@ def send_test_copy(
     max_attempts: int = 3,
 ) -> Summary:
     """Send the real, personalised message (subject "[TEST] …") to ``addresses`` only.
+
+    Its pictures travel inside it: the site that publishes them may not be deployed yet.
 
     An address may carry a name (``Marieke <marieke@example.nl>``) for the greeting. Nothing is
     logged and the issue is not marked, so it works before, during and after the real send.
@@ -54,7 +57,7 @@ def send_test_copy(
     retry = Retry(sleep, max_attempts, 2.0, 60.0)
     try:
         for person in people:
-            data = to_bytes(newsletter.message(person, now(), test=True))
+            data = inline_pictures(to_bytes(newsletter.message(person, now(), test=True)), issue)
             outcome = deliver(mailer, newsletter.sender.addr_spec, person.email, data, retry)
             if outcome.kind is None:
                 summary.sent += 1
