@@ -1,0 +1,238 @@
+"""Read the posts of a cold build on two cores: one forked child converts the later part.
+
+Pelican reads every post that misses its reader cache one after another, on one core; on a
+cold build of 1,000 posts that Markdown conversion is the largest single cost. Right before the
+articles generator reads, this plugin lists the posts exactly as Pelican will (same files, same
+order), keeps those that miss the reader cache and, when there are enough of them, forks one
+child that reads the later part with the very reader objects Pelican uses (the fork copies
+them). Meanwhile Pelican reads the earlier part itself. The first time Pelican asks the reader
+cache for a post the child owns, the parent waits for the child's one pickle, and from then on
+serves the child's results as cache hits; Pelican stores them in its cache as usual.
+
+Nothing may differ from a serial build: log records the reader emits in the child come back and
+are logged in the parent at the moment Pelican reads that post (so the build's warning collector
+sees them); a post the child could not read, and every post of a child that crashed or sent
+something unreadable, is read by Pelican itself. The child writes nothing but its pipe, leaves
+with ``os._exit`` (no atexit handlers, no cache save) and stops when the parent is gone; a
+parent that fails or never asks is killed-and-reaped when the generator's reading ends.
+
+Only where ``os.fork`` is safe: Linux, and a process with one thread; otherwise serial.
+
+Settings:
+
+- ``PARALLEL_READ`` (default True): False reads serially, exactly as Pelican does.
+- ``PARALLEL_READ_MIN`` (default 40): the fewest cache misses worth a child (a fork costs
+  milliseconds; ``make serve``'s single changed post never forks).
+- ``PARALLEL_READ_SHARE`` (default 0.5): the child's share of the misses; the parent also
+  builds the Article objects, so on a quiet machine about half each finishes together.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import signal
+import sys
+import threading
+
+from pelican import signals
+from pelican.readers import _filter_discardable_metadata
+from pelican.utils import file_suffix
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {"PARALLEL_READ": True, "PARALLEL_READ_MIN": 40, "PARALLEL_READ_SHARE": 0.5}
+
+
+def setting(settings: dict, name: str):
+    return settings.get(name, DEFAULTS[name])
+
+
+def fork_is_safe() -> bool:
+    """A fork copies only the calling thread: with others running, a lock one of them holds
+    (logging, I/O) stays locked in the child forever."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+
+
+def cache_misses(generator) -> list[str]:
+    """The absolute paths Pelican's loop will read itself, in its order (see
+    ``ArticlesGenerator.generate_context`` and ``Readers.read_file``)."""
+    settings, readers = generator.settings, generator.readers
+    files = generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"])
+    misses = []
+    for name in files:
+        path = os.path.abspath(os.path.join(generator.path, name))
+        if file_suffix(path) in readers.readers and readers.get_cached_data(path) is None:
+            misses.append(path)
+    return misses
+
+
+# --- the child -------------------------------------------------------------------------
+
+
+def _portable(record: logging.LogRecord) -> logging.LogRecord:
+    """A record that survives pickling: arguments formatted in when they do not pickle, a
+    traceback as text."""
+    try:
+        pickle.dumps((record.msg, record.args))
+    except Exception:
+        record.msg, record.args = record.getMessage(), None
+    if record.exc_info:
+        record.exc_text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+        record.exc_info = None
+    return record
+
+
+def read_in_child(readers, paths: list[str], parent: int) -> dict:
+    """``{path: (content, metadata, records)}`` for each post read; a post whose reader raised
+    is left out (the parent reads it and reports the error as Pelican does)."""
+    records: list[logging.LogRecord] = []
+    # Keep what the reader logs instead of printing it: the parent logs it, through its own
+    # filters and handlers, when Pelican reaches the post. Level checks still apply here.
+    logging.Logger.handle = lambda _logger, record: records.append(record)
+    results = {}
+    for path in paths:
+        if os.getppid() != parent:  # the parent is gone: nobody will read the results
+            os._exit(1)
+        del records[:]
+        try:
+            content, metadata = readers.readers[file_suffix(path)].read(path)
+            metadata = _filter_discardable_metadata(metadata)
+        except Exception:
+            continue
+        results[path] = (content, metadata, [_portable(r) for r in records])
+    return results
+
+
+def run_child(readers, paths: list[str], write_fd: int, parent: int) -> None:
+    """Read, send one pickle, leave without running any of the parent's exit code."""
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the child at once, quietly
+        data = pickle.dumps(read_in_child(readers, paths, parent), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write_fd, "wb") as pipe:  # a closed read end (parent gone) raises here
+            pipe.write(data)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+# --- the parent ------------------------------------------------------------------------
+
+
+def valid(results) -> bool:
+    """What came through the pipe has the shape ``read_in_child`` returns."""
+    return isinstance(results, dict) and all(
+        isinstance(path, str) and isinstance(item, tuple) and len(item) == 3
+        and isinstance(item[1], dict) and isinstance(item[2], list)
+        and all(isinstance(r, logging.LogRecord) for r in item[2])
+        for path, item in results.items()
+    )
+
+
+def replay(records: list[logging.LogRecord]) -> None:
+    """Log the child's records in the parent as if the parent had read the post."""
+    for record in records:
+        try:
+            logging.getLogger(record.name).handle(record)
+        except Exception as error:  # Pelican's FatalLogger raises FilteredMessage for a filtered record
+            if type(error).__name__ != "FilteredMessage":
+                raise
+
+
+class ParallelRead:
+    """One articles generator's child: started before its reading, ended after it."""
+
+    def __init__(self, generator):
+        self.generator = generator
+        self.readers = generator.readers
+        self.owned: set[str] = set()
+        self.results: dict = {}
+        self.pid: int | None = None
+        self.read_fd: int | None = None
+
+    def start(self) -> None:
+        settings = self.generator.settings
+        if not setting(settings, "PARALLEL_READ") or not fork_is_safe():
+            return
+        misses = cache_misses(self.generator)
+        if len(misses) < max(2, setting(settings, "PARALLEL_READ_MIN")):
+            return
+        share = min(max(float(setting(settings, "PARALLEL_READ_SHARE")), 0.0), 1.0)
+        owned = misses[len(misses) - round(len(misses) * share) :]
+        if not owned:
+            return
+        read_fd, write_fd = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            run_child(self.readers, owned, write_fd, parent)
+        os.close(write_fd)
+        self.pid, self.read_fd, self.owned = pid, read_fd, set(owned)
+        self.readers.get_cached_data = self.get_cached_data  # on this instance only
+        logger.debug("parallel_read: child %s reads %d of %d posts", pid, len(owned), len(misses))
+
+    def get_cached_data(self, filename, default=None):
+        """``Readers.get_cached_data``, serving the child's posts as hits (and caching them)."""
+        if filename in self.owned:
+            self.collect()
+            found = self.results.pop(filename, None)
+            if found is not None:
+                content, metadata, records = found
+                replay(records)
+                self.readers.cache_data(filename, (content, metadata))
+                return content, metadata
+        return type(self.readers).get_cached_data(self.readers, filename, default)
+
+    def collect(self) -> None:
+        """Wait for the child's pickle; anything but a complete, well-formed one leaves every
+        post of the child to Pelican's own reading."""
+        if self.pid is None:
+            return
+        with os.fdopen(self.read_fd, "rb") as pipe:
+            data = pipe.read()
+        self.read_fd = None
+        _pid, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        try:
+            results = pickle.loads(data)
+        except Exception:
+            results = None
+        if not valid(results):
+            logger.debug("parallel_read: no usable results (exit status %s); reading serially", status)
+            return
+        self.results = {path: item for path, item in results.items() if path in self.owned}
+
+    def close(self) -> None:
+        """After the reading (or its failure): no child left running, the reader cache as Pelican's."""
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.close(self.read_fd)
+            os.waitpid(self.pid, 0)
+            self.pid = self.read_fd = None
+        self.readers.__dict__.pop("get_cached_data", None)
+        self.owned, self.results = set(), {}
+
+
+def attach(generator) -> None:
+    """Wrap this generator's ``generate_context`` so its reading starts and ends the child."""
+    original = generator.generate_context
+
+    def generate_context():
+        helper = ParallelRead(generator)
+        helper.start()
+        try:
+            return original()
+        finally:
+            helper.close()
+
+    generator.generate_context = generate_context
+
+
+def register():
+    signals.article_generator_init.connect(attach)

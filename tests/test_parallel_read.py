@@ -1,0 +1,185 @@
+"""plugins/parallel_read.py: a cold build reads its posts on two cores and writes the same bytes.
+
+Each build here is a real cold build of generated posts with the threshold lowered, so the
+forked child really reads; a spy on ``ParallelRead.start`` records each child's pid and share.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from coachsite.build import BuildError, build
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "pelicanconf.py"
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "plugins"))
+
+import parallel_read  # noqa: E402  (the module Pelican loads: it reuses sys.modules)
+
+READ_IN_CHILD = parallel_read.read_in_child
+
+POSTS = 24
+FEW = {"PARALLEL_READ_MIN": 8}  # 24 posts are enough for a child here
+
+
+def files_of(site: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def cold_build(tmp_path: Path, content: Path, name: str, **override):
+    return build(
+        CONFIG, tmp_path / name, run_checks=False, link_unchanged=False,
+        PATH=str(content), CACHE_PATH=str(tmp_path / f"cache-{name}"), **override,
+    )
+
+
+@pytest.fixture(scope="module")
+def content(tmp_path_factory) -> Path:
+    from generate import generate
+
+    return generate(tmp_path_factory.mktemp("parallel") / "content", POSTS)
+
+
+@pytest.fixture(scope="module")
+def serial_site(tmp_path_factory, content) -> dict[str, bytes]:
+    tmp = tmp_path_factory.mktemp("serial")
+    cold_build(tmp, content, "serial", PARALLEL_READ=False)
+    return files_of(tmp / "serial")
+
+
+@pytest.fixture
+def children(monkeypatch) -> list[tuple[int, int]]:
+    """(pid, number of posts) of every child the plugin forks during the test."""
+    started: list[tuple[int, int]] = []
+    original = parallel_read.ParallelRead.start
+
+    def start(self):
+        original(self)
+        if self.pid is not None:
+            started.append((self.pid, len(self.owned)))
+
+    monkeypatch.setattr(parallel_read.ParallelRead, "start", start)
+    return started
+
+
+def gone(pid: int) -> bool:
+    """The child has exited and was reaped (no zombie left either)."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+def test_a_parallel_cold_build_writes_the_same_bytes_as_a_serial_one(tmp_path, content, serial_site, children):
+    cold_build(tmp_path, content, "parallel", **FEW)
+    assert len(children) == 1 and children[0][1] == POSTS // 2  # the later half, read by the child
+    assert gone(children[0][0])
+    assert files_of(tmp_path / "parallel") == serial_site
+    # Pelican's cache holds the child's posts as its own: the warm rebuild reads nothing and forks nothing.
+    build(
+        CONFIG, tmp_path / "warm", run_checks=False, link_unchanged=False,
+        PATH=str(content), CACHE_PATH=str(tmp_path / "cache-parallel"), **FEW,
+    )
+    assert len(children) == 1
+    assert files_of(tmp_path / "warm") == serial_site
+
+
+def test_few_cache_misses_never_fork(tmp_path, content, children):
+    cold_build(tmp_path, content, "few", PARALLEL_READ_MIN=POSTS + 1)
+    assert children == []
+
+
+def test_other_threads_keep_the_reading_serial():
+    assert parallel_read.fork_is_safe()
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert not parallel_read.fork_is_safe()
+    finally:
+        release.set()
+        thread.join()
+
+
+def test_a_warning_of_the_reader_in_the_child_still_fails_the_build(tmp_path, content, children):
+    """Pelican warns about a repeated ``Category:`` line while reading; read by the child (it owns
+    every post here), the warning must reach the build's collector all the same."""
+    post = content / "klantbeleving" / "twee-keer-een-thema.md"
+    post.write_text(
+        "Title: Twee keer een thema\nDate: 2026-03-04 09:00\nCategory: Klantbeleving\n"
+        "Category: Hybride werken\nTags: klantbeleving\n\nEen korte tekst over twee thema's.\n",
+        encoding="utf-8",
+    )
+    try:
+        with pytest.raises(BuildError) as failed:
+            cold_build(tmp_path, content, "warned", PARALLEL_READ_SHARE=1.0, **FEW)
+    finally:
+        post.unlink()
+    assert len(children) == 1 and children[0][1] == POSTS + 1
+    assert any("Duplicate definition of `category`" in line and "twee-keer-een-thema.md" in line for line in failed.value.details)
+
+
+def _crash(readers, paths, parent):
+    os._exit(3)
+
+
+def _garbage(readers, paths, parent):
+    return {paths[0]: "not a post but a string"}
+
+
+def _half(readers, paths, parent):
+    """Only some posts come back (the others failed in the child): the parent reads the rest."""
+    results = READ_IN_CHILD(readers, paths, parent)
+    return dict(list(results.items())[::2])
+
+
+@pytest.mark.parametrize("child", [_crash, _garbage, _half], ids=["crash", "garbage", "some-missing"])
+def test_a_child_that_fails_leaves_its_posts_to_the_parent(tmp_path, content, serial_site, children, monkeypatch, child):
+    monkeypatch.setattr(parallel_read, "read_in_child", child)
+    cold_build(tmp_path, content, "failed", **FEW)
+    assert len(children) == 1 and gone(children[0][0])
+    assert files_of(tmp_path / "failed") == serial_site
+
+
+class Interrupted(BaseException):
+    """Like Ctrl-C: passes every ``except Exception`` in Pelican."""
+
+
+def _hang(readers, paths, parent):
+    threading.Event().wait()  # never returns: only a kill ends this child
+
+
+def test_a_failing_build_never_leaves_the_child_running(tmp_path, content, children, monkeypatch):
+    from pelican.readers import Readers
+
+    monkeypatch.setattr(parallel_read, "read_in_child", _hang)
+
+    def read_file(self, *args, **kwargs):
+        raise Interrupted
+
+    monkeypatch.setattr(Readers, "read_file", read_file)
+    with pytest.raises(Interrupted):
+        cold_build(tmp_path, content, "interrupted", **FEW)
+    assert len(children) == 1 and gone(children[0][0])
+
+
+def test_the_reader_cache_is_pelicans_own_again_after_the_reading(tmp_path, content, children):
+    """``make serve``'s worker re-reads a saved post with the build's readers afterwards."""
+    from pelican import signals
+
+    seen = []
+
+    def keep(generator):
+        seen.append(generator)
+
+    signals.article_generator_finalized.connect(keep)
+    try:
+        cold_build(tmp_path, content, "after", **FEW)
+    finally:
+        signals.article_generator_finalized.disconnect(keep)
+    assert len(children) == 1
+    readers = seen[0].readers
+    assert "get_cached_data" not in vars(readers)
