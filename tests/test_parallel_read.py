@@ -6,6 +6,7 @@ forked child really reads; a spy on ``ParallelRead.start`` records each child's 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from coachsite.build import BuildError, build
+from coachsite.build import BuildError, build, render_record
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "pelicanconf.py"
@@ -32,7 +33,8 @@ def files_of(site: Path) -> dict[str, bytes]:
     return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
-def cold_build(tmp_path: Path, content: Path, name: str, **override):
+def site_build(tmp_path: Path, content: Path, name: str, **override):
+    """A build into ``tmp_path/name`` with a cache folder of its own: cold the first time."""
     return build(
         CONFIG, tmp_path / name, run_checks=False, link_unchanged=False,
         PATH=str(content), CACHE_PATH=str(tmp_path / f"cache-{name}"), **override,
@@ -49,7 +51,7 @@ def content(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def serial_site(tmp_path_factory, content) -> dict[str, bytes]:
     tmp = tmp_path_factory.mktemp("serial")
-    cold_build(tmp, content, "serial", PARALLEL_READ=False)
+    site_build(tmp, content, "serial", PARALLEL_READ=False)
     return files_of(tmp / "serial")
 
 
@@ -74,21 +76,21 @@ def gone(pid: int) -> bool:
 
 
 def test_a_parallel_cold_build_writes_the_same_bytes_as_a_serial_one(tmp_path, content, serial_site, children):
-    cold_build(tmp_path, content, "parallel", **FEW)
+    site_build(tmp_path, content, "parallel", **FEW)
     assert len(children) == 1 and children[0][1] == POSTS // 2  # the later half, read by the child
     assert gone(children[0][0])
     assert files_of(tmp_path / "parallel") == serial_site
-    # Pelican's cache holds the child's posts as its own: the warm rebuild reads nothing and forks nothing.
-    build(
-        CONFIG, tmp_path / "warm", run_checks=False, link_unchanged=False,
-        PATH=str(content), CACHE_PATH=str(tmp_path / "cache-parallel"), **FEW,
-    )
+    # Pelican's cache holds the child's posts as its own: the warm rebuild forks nothing, and the
+    # render cache finds every page's signature unchanged (posts from the child are equal posts).
+    site_build(tmp_path, content, "parallel", **FEW)
     assert len(children) == 1
-    assert files_of(tmp_path / "warm") == serial_site
+    record = json.loads(render_record(CONFIG, tmp_path / "parallel", {"CACHE_PATH": str(tmp_path / "cache-parallel")}).with_suffix(".json").read_text())
+    assert record["reused"] == len(record["pages"]) > POSTS
+    assert files_of(tmp_path / "parallel") == serial_site
 
 
 def test_few_cache_misses_never_fork(tmp_path, content, children):
-    cold_build(tmp_path, content, "few", PARALLEL_READ_MIN=POSTS + 1)
+    site_build(tmp_path, content, "few", PARALLEL_READ_MIN=POSTS + 1)
     assert children == []
 
 
@@ -115,7 +117,7 @@ def test_a_warning_of_the_reader_in_the_child_still_fails_the_build(tmp_path, co
     )
     try:
         with pytest.raises(BuildError) as failed:
-            cold_build(tmp_path, content, "warned", PARALLEL_READ_SHARE=1.0, **FEW)
+            site_build(tmp_path, content, "warned", PARALLEL_READ_SHARE=1.0, **FEW)
     finally:
         post.unlink()
     assert len(children) == 1 and children[0][1] == POSTS + 1
@@ -139,7 +141,7 @@ def _half(readers, paths, parent):
 @pytest.mark.parametrize("child", [_crash, _garbage, _half], ids=["crash", "garbage", "some-missing"])
 def test_a_child_that_fails_leaves_its_posts_to_the_parent(tmp_path, content, serial_site, children, monkeypatch, child):
     monkeypatch.setattr(parallel_read, "read_in_child", child)
-    cold_build(tmp_path, content, "failed", **FEW)
+    site_build(tmp_path, content, "failed", **FEW)
     assert len(children) == 1 and gone(children[0][0])
     assert files_of(tmp_path / "failed") == serial_site
 
@@ -162,7 +164,7 @@ def test_a_failing_build_never_leaves_the_child_running(tmp_path, content, child
 
     monkeypatch.setattr(Readers, "read_file", read_file)
     with pytest.raises(Interrupted):
-        cold_build(tmp_path, content, "interrupted", **FEW)
+        site_build(tmp_path, content, "interrupted", **FEW)
     assert len(children) == 1 and gone(children[0][0])
 
 
@@ -177,7 +179,7 @@ def test_the_reader_cache_is_pelicans_own_again_after_the_reading(tmp_path, cont
 
     signals.article_generator_finalized.connect(keep)
     try:
-        cold_build(tmp_path, content, "after", **FEW)
+        site_build(tmp_path, content, "after", **FEW)
     finally:
         signals.article_generator_finalized.disconnect(keep)
     assert len(children) == 1
