@@ -16,7 +16,8 @@ something unreadable, is read by Pelican itself. The child writes nothing but it
 with ``os._exit`` (no atexit handlers, no cache save) and stops when the parent is gone; a
 parent that fails or never asks is killed-and-reaped when the generator's reading ends.
 
-Only where ``os.fork`` is safe: Linux, and a process with one thread; otherwise serial.
+Only where ``os.fork`` is safe and pays: Linux, a process with one thread, two cores or more;
+otherwise serial.
 
 Settings:
 
@@ -54,6 +55,14 @@ def fork_is_safe() -> bool:
     """A fork copies only the calling thread: with others running, a lock one of them holds
     (logging, I/O) stays locked in the child forever."""
     return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+
+
+def cores() -> int:
+    """The cores this process may run on (a container or ``taskset`` may allow fewer than exist)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def cache_misses(generator) -> list[str]:
@@ -155,7 +164,7 @@ class ParallelRead:
 
     def start(self) -> None:
         settings = self.generator.settings
-        if not setting(settings, "PARALLEL_READ") or not fork_is_safe():
+        if not setting(settings, "PARALLEL_READ") or not fork_is_safe() or cores() < 2:
             return
         misses = cache_misses(self.generator)
         if len(misses) < max(2, setting(settings, "PARALLEL_READ_MIN")):
@@ -166,7 +175,13 @@ class ParallelRead:
             return
         read_fd, write_fd = os.pipe()
         parent = os.getpid()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as error:  # no memory or process left for a child: read serially
+            os.close(read_fd)
+            os.close(write_fd)
+            logger.debug("parallel_read: no child (%s); reading serially", error)
+            return
         if pid == 0:
             os.close(read_fd)
             run_child(self.readers, owned, write_fd, parent)
@@ -233,8 +248,8 @@ def attach(generator) -> None:
 
     def generate_context():
         helper = ParallelRead(generator)
-        helper.start()
         try:
+            helper.start()
             return original()
         finally:
             helper.close()
