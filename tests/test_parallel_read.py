@@ -1,7 +1,8 @@
 """plugins/parallel_read.py: a cold build reads its posts on two cores and writes the same bytes.
 
 Each build here is a real cold build of generated posts with the threshold lowered, so the
-forked child really reads; a spy on ``ParallelRead.start`` records each child's pid and share.
+forked child really reads; a spy on ``ParallelRead`` records each child's pid and how many
+posts it sent back.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ sys.path.insert(0, str(ROOT / "plugins"))
 import parallel_read  # noqa: E402  (the module Pelican loads: it reuses sys.modules)
 
 READ_IN_CHILD = parallel_read.read_in_child
-
 POSTS = 24
 FEW = {"PARALLEL_READ_MIN": 8}  # 24 posts are enough for a child here
 
@@ -56,21 +56,34 @@ def serial_site(tmp_path_factory, content) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def children(monkeypatch) -> list[tuple[int, int]]:
-    """(pid, number of posts) of every child the plugin forks during the test."""
-    started: list[tuple[int, int]] = []
-    original = parallel_read.ParallelRead.start
+def children(monkeypatch) -> list[dict]:
+    """Every child the plugin forks during the test: its pid, and how many posts it sent back."""
+    seen: list[dict] = []
+    start, collect = parallel_read.ParallelRead.start, parallel_read.ParallelRead.collect
     # Servers of earlier tests in this session (browser, subscriptions) leave their threads
     # running, which would keep every build here serial; none of them touches what the child does.
     monkeypatch.setattr(parallel_read, "fork_is_safe", lambda: True)
 
-    def start(self):
-        original(self)
+    def spy_start(self):
+        start(self)
         if self.pid is not None:
-            started.append((self.pid, len(self.owned)))
+            seen.append({"pid": self.pid, "read": None})
 
-    monkeypatch.setattr(parallel_read.ParallelRead, "start", start)
-    return started
+    def spy_collect(self):
+        collect(self)
+        seen[-1]["read"] = len(self.results)
+
+    monkeypatch.setattr(parallel_read.ParallelRead, "start", spy_start)
+    monkeypatch.setattr(parallel_read.ParallelRead, "collect", spy_collect)
+    return seen
+
+
+@pytest.fixture
+def slow_parent(monkeypatch):
+    """Pelican reaches the posts only after the child has read them all (as on a machine where
+    the parent is held up): the child sees no claim, the parent always waits for it."""
+    monkeypatch.setattr(parallel_read.Progress, "claimed", lambda self: -1)
+    monkeypatch.setattr(parallel_read.Progress, "started", lambda self: -1)
 
 
 def gone(pid: int) -> bool:
@@ -80,8 +93,7 @@ def gone(pid: int) -> bool:
 
 def test_a_parallel_cold_build_writes_the_same_bytes_as_a_serial_one(tmp_path, content, serial_site, children):
     site_build(tmp_path, content, "parallel", **FEW)
-    assert len(children) == 1 and children[0][1] == POSTS // 2  # the later half, read by the child
-    assert gone(children[0][0])
+    assert len(children) == 1 and gone(children[0]["pid"])
     assert files_of(tmp_path / "parallel") == serial_site
     # Pelican's cache holds the child's posts as its own: the warm rebuild forks nothing, and the
     # render cache finds every page's signature unchanged (posts from the child are equal posts).
@@ -90,6 +102,32 @@ def test_a_parallel_cold_build_writes_the_same_bytes_as_a_serial_one(tmp_path, c
     record = json.loads(render_record(CONFIG, tmp_path / "parallel", {"CACHE_PATH": str(tmp_path / "cache-parallel")}).with_suffix(".json").read_text())
     assert record["reused"] == len(record["pages"]) > POSTS
     assert files_of(tmp_path / "parallel") == serial_site
+
+
+def test_every_post_read_by_the_child_gives_the_same_bytes(tmp_path, content, serial_site, children, slow_parent):
+    site_build(tmp_path, content, "child", **FEW)
+    assert [child["read"] for child in children] == [POSTS]
+    assert files_of(tmp_path / "child") == serial_site
+
+
+def test_the_two_meet_where_pelican_reaches_the_child(content):
+    """The counters alone: the child stops at the first post Pelican has claimed."""
+    progress = parallel_read.Progress(5)
+    assert progress.started() == 5 and progress.claimed() == -1
+    progress.claim(2)  # Pelican has read posts 0-2 itself
+    read = []
+
+    class Reader:
+        def read(self, path):
+            read.append(path)
+            return "<p>tekst</p>", {}
+
+    class Readers:
+        readers = {"md": Reader()}
+
+    results = READ_IN_CHILD(Readers(), [f"{n}.md" for n in range(5)], os.getppid(), progress)
+    assert read == ["4.md", "3.md"] and set(results) == {"4.md", "3.md"}
+    assert progress.started() == 2  # so Pelican, asking for post 3, waits for the child
 
 
 def test_few_cache_misses_never_fork(tmp_path, content, children):
@@ -108,9 +146,9 @@ def test_other_threads_keep_the_reading_serial():
         thread.join()
 
 
-def test_a_warning_of_the_reader_in_the_child_still_fails_the_build(tmp_path, content, children):
-    """Pelican warns about a repeated ``Category:`` line while reading; read by the child (it owns
-    every post here), the warning must reach the build's collector all the same."""
+def test_a_warning_of_the_reader_in_the_child_still_fails_the_build(tmp_path, content, children, slow_parent):
+    """Pelican warns about a repeated ``Category:`` line while reading; read by the child, the
+    warning must reach the build's collector all the same."""
     post = content / "klantbeleving" / "twee-keer-een-thema.md"
     post.write_text(
         "Title: Twee keer een thema\nDate: 2026-03-04 09:00\nCategory: Klantbeleving\n"
@@ -119,32 +157,32 @@ def test_a_warning_of_the_reader_in_the_child_still_fails_the_build(tmp_path, co
     )
     try:
         with pytest.raises(BuildError) as failed:
-            site_build(tmp_path, content, "warned", PARALLEL_READ_SHARE=1.0, **FEW)
+            site_build(tmp_path, content, "warned", **FEW)
     finally:
         post.unlink()
-    assert len(children) == 1 and children[0][1] == POSTS + 1
+    assert [child["read"] for child in children] == [POSTS + 1]
     assert any("Duplicate definition of `category`" in line and "twee-keer-een-thema.md" in line for line in failed.value.details)
 
 
-def _crash(readers, paths, parent):
+def _crash(readers, paths, parent, progress):
     os._exit(3)
 
 
-def _garbage(readers, paths, parent):
-    return {paths[0]: "not a post but a string"}
+def _garbage(readers, paths, parent, progress):
+    return {paths[-1]: "not a post but a string"}
 
 
-def _half(readers, paths, parent):
+def _half(readers, paths, parent, progress):
     """Only some posts come back (the others failed in the child): the parent reads the rest."""
-    results = READ_IN_CHILD(readers, paths, parent)
+    results = READ_IN_CHILD(readers, paths, parent, progress)
     return dict(list(results.items())[::2])
 
 
 @pytest.mark.parametrize("child", [_crash, _garbage, _half], ids=["crash", "garbage", "some-missing"])
-def test_a_child_that_fails_leaves_its_posts_to_the_parent(tmp_path, content, serial_site, children, monkeypatch, child):
+def test_a_child_that_fails_leaves_its_posts_to_the_parent(tmp_path, content, serial_site, children, slow_parent, monkeypatch, child):
     monkeypatch.setattr(parallel_read, "read_in_child", child)
     site_build(tmp_path, content, "failed", **FEW)
-    assert len(children) == 1 and gone(children[0][0])
+    assert len(children) == 1 and gone(children[0]["pid"])
     assert files_of(tmp_path / "failed") == serial_site
 
 
@@ -152,7 +190,7 @@ class Interrupted(BaseException):
     """Like Ctrl-C: passes every ``except Exception`` in Pelican."""
 
 
-def _hang(readers, paths, parent):
+def _hang(readers, paths, parent, progress):
     threading.Event().wait()  # never returns: only a kill ends this child
 
 
@@ -167,7 +205,7 @@ def test_a_failing_build_never_leaves_the_child_running(tmp_path, content, child
     monkeypatch.setattr(Readers, "read_file", read_file)
     with pytest.raises(Interrupted):
         site_build(tmp_path, content, "interrupted", **FEW)
-    assert len(children) == 1 and gone(children[0][0])
+    assert len(children) == 1 and gone(children[0]["pid"])
 
 
 def test_the_reader_cache_is_pelicans_own_again_after_the_reading(tmp_path, content, children):
@@ -185,5 +223,4 @@ def test_the_reader_cache_is_pelicans_own_again_after_the_reading(tmp_path, cont
     finally:
         signals.article_generator_finalized.disconnect(keep)
     assert len(children) == 1
-    readers = seen[0].readers
-    assert "get_cached_data" not in vars(readers)
+    assert "get_cached_data" not in vars(seen[0].readers)
