@@ -84,9 +84,9 @@ class Progress:
     """How far each side has come, in memory shared across the fork: the highest post index
     Pelican has claimed (it reads upwards) and the lowest the child has started (downwards).
 
-    Each side writes its own counter first and then reads the other's, so at worst both read
-    the one post they meet at (a counter read a moment late is higher than it is now, never
-    lower): Pelican then keeps its own reading and the child's copy goes unused.
+    Each side writes its own counter first and then reads the other's. A stale read only makes
+    the other side seem further away than it is, so at worst both read the post they meet at:
+    Pelican then keeps its own reading and the child's copy goes unused.
     """
 
     def __init__(self, count: int):
@@ -276,7 +276,7 @@ class ParallelRead:
             os.waitpid(self.pid, 0)
             self.pid = self.read_fd = None
         self.readers.__dict__.pop("get_cached_data", None)
-        self.index, self.results = {}, {}
+        self.index, self.results, self.progress = {}, {}, None
 
 
 def attach(generator) -> None:
