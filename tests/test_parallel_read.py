@@ -224,3 +224,13 @@ def test_the_reader_cache_is_pelicans_own_again_after_the_reading(tmp_path, cont
         signals.article_generator_finalized.disconnect(keep)
     assert len(children) == 1
     assert "get_cached_data" not in vars(seen[0].readers)
+
+
+def test_the_reading_benchmark_runs():
+    """``bench/read_bench.py`` run tiny so it cannot rot (no timing asserted)."""
+    from click.testing import CliRunner
+    from read_bench import main
+
+    result = CliRunner().invoke(main, ["--n", "45", "--repeat", "1"])
+    assert result.exit_code == 0, result.output
+    assert "| reading loop, CPU (with the child) |" in result.output
