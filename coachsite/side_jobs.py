@@ -25,7 +25,9 @@ _running: dict[str, list[SideJob]] = {}  # output folder -> jobs started for it 
 
 
 def can_fork() -> bool:
-    return sys.platform.startswith("linux") and threading.active_count() == 1
+    """A fork copies only the calling thread: with others running, a lock one of them holds
+    (logging, I/O) would stay locked in the child forever."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
 
 
 class SideJob:
@@ -61,6 +63,7 @@ class SideJob:
             try:
                 outcome = self._pipe.recv()
             except (EOFError, OSError):  # the child died before it could answer
+                self._process.join()
                 outcome = ("error", f"the child process ended with exit code {self._process.exitcode}")
             self._pipe.close()
             self._process.join()

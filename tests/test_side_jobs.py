@@ -16,17 +16,25 @@ from coachsite.build import BuildError, build
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "pelicanconf.py"
+LINUX = sys.platform.startswith("linux")
 
 
-def test_a_job_runs_in_another_process_and_returns_its_result():
-    if not side_jobs.can_fork():
-        pytest.skip("forking is not safe here (not Linux, or threads running)")
+@pytest.fixture
+def forking(monkeypatch):
+    """Fork although servers of earlier tests in this session left threads running (they would
+    make every job run in this process); none of them touches what the children do."""
+    if not LINUX:
+        pytest.skip("side jobs fork on Linux only")
+    monkeypatch.setattr(side_jobs, "can_fork", lambda: True)
+
+
+def test_a_job_runs_in_another_process_and_returns_its_result(forking):
     job = side_jobs.SideJob("out", os.getpid)
     assert job.result() != os.getpid()
     assert side_jobs._running == {}
 
 
-def test_an_error_in_the_child_is_one_line_for_the_build():
+def test_an_error_in_the_child_is_one_line_for_the_build(forking):
     def broken():
         raise OSError("disk full")
 
@@ -34,9 +42,7 @@ def test_an_error_in_the_child_is_one_line_for_the_build():
         side_jobs.SideJob("out", broken).result()
 
 
-def test_a_child_that_dies_is_an_error_not_a_hang():
-    if not side_jobs.can_fork():
-        pytest.skip("forking is not safe here")
+def test_a_child_that_dies_is_an_error_not_a_hang(forking):
     job = side_jobs.SideJob("out", lambda: os.kill(os.getpid(), signal.SIGKILL))
     with pytest.raises(side_jobs.SideJobError, match="exit code -9"):
         job.result()
@@ -59,9 +65,7 @@ def _plugin(monkeypatch):
     return sys.modules.get("search_index") or importlib.import_module("search_index")
 
 
-def test_the_search_index_is_written_by_a_child_and_the_page_names_it(tmp_path, content, monkeypatch):
-    if not side_jobs.can_fork():
-        pytest.skip("forking is not safe here")
+def test_the_search_index_is_written_by_a_child_and_the_page_names_it(tmp_path, content, monkeypatch, forking):
     plugin, parent = _plugin(monkeypatch), os.getpid()
     index = plugin.index_articles
 
@@ -77,10 +81,8 @@ def test_the_search_index_is_written_by_a_child_and_the_page_names_it(tmp_path, 
     assert (folder / "t.json").is_file()
 
 
-def test_a_build_that_fails_while_the_child_runs_stops_the_child(tmp_path, content, monkeypatch):
+def test_a_build_that_fails_while_the_child_runs_stops_the_child(tmp_path, content, monkeypatch, forking):
     """Pelican raising after the fork (here: a broken template) must not leave the child writing."""
-    if not side_jobs.can_fork():
-        pytest.skip("forking is not safe here")
     plugin = _plugin(monkeypatch)
     never, writer = os.pipe()
     monkeypatch.setattr(plugin, "index_articles", lambda *args: os.read(never, 1))  # blocks until killed
