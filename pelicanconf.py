@@ -208,6 +208,7 @@ PLUGINS = [
     "newsletter_archive",  # web copies of built issues at /nieuwsbrief/YYYY-MM-DD/
     "search_index",  # the site search: stems, scores, typo vocabulary, term groups
     "render_cache",  # a rebuild renders only pages whose inputs changed (coachsite.build sets it up)
+    "head_start",  # a cold build compiles the templates on the idle core while the posts are read (before parallel_read: it forks first)
     "parallel_read",  # a cold build reads the posts on two cores (a forked child reads from the last one)
 ]
 

@@ -97,8 +97,40 @@ def test_a_build_that_fails_while_the_child_runs_stops_the_child(tmp_path, conte
     with pytest.raises(BuildError):
         build(CONFIG, site, PATH=str(content), CACHE_PATH=str(tmp_path / "cache"), THEME=str(theme))
     os.close(never), os.close(writer)
-    assert len(killed) == 1 and side_jobs._running == {}
-    with pytest.raises(ProcessLookupError):
-        os.kill(killed[0], 0)  # killed and reaped
+    assert killed and side_jobs._running == {}  # the index (and a head start still compiling)
+    for pid in killed:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # killed and reaped
     assert not site.exists()
     assert list(tmp_path.glob(".output-*")) == []
+
+
+def test_a_cold_build_compiles_the_templates_beside_the_reading(tmp_path, content, monkeypatch, forking):
+    """plugins/head_start.py: on a cold build a child fills Jinja's bytecode cache and the compound
+    dictionary's entries; the site is the one a build without any child makes; a warm build
+    starts no head start."""
+    import importlib
+
+    monkeypatch.syspath_prepend(str(ROOT / "plugins"))
+    head_start = sys.modules.get("head_start") or importlib.import_module("head_start")
+    started = []
+    init = side_jobs.SideJob.__init__
+
+    def spy(self, output, function):
+        started.append(getattr(function, "func", None))
+        init(self, output, function)
+
+    monkeypatch.setattr(side_jobs.SideJob, "__init__", spy)
+    cache = tmp_path / "cache"
+    build(CONFIG, tmp_path / "site", PATH=str(content), CACHE_PATH=str(cache))
+    assert started.count(head_start._compile_all) == 1
+    templates = [p for p in (ROOT / "theme" / "templates").rglob("*.html")]
+    assert len(list((cache / "jinja").glob("*.cache"))) >= len(templates)
+    assert list(cache.glob("search-compounds-*.tsv"))
+    build(CONFIG, tmp_path / "site", PATH=str(content), CACHE_PATH=str(cache))
+    assert started.count(head_start._compile_all) == 1  # warm: compiled already
+    monkeypatch.setattr(side_jobs, "can_fork", lambda: False)
+    build(CONFIG, tmp_path / "alone", PATH=str(content), CACHE_PATH=str(tmp_path / "cache-alone"))
+    site, alone = tmp_path / "site", tmp_path / "alone"
+    files = {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert files == {str(p.relative_to(alone)): p.read_bytes() for p in alone.rglob("*") if p.is_file()}
