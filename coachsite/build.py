@@ -85,7 +85,8 @@ def check_settings(config: Path, settings: dict) -> list[Problem]:
 def check(config: Path, warnings: list[Problem] | None = None, **override) -> list[Problem]:
     """Every problem that stops a build: content/ and the settings."""
     settings = load_settings(config, **override)
-    return check_content(Path(settings["PATH"]), settings, warnings) + check_settings(config, settings)
+    cache = Path(settings["CACHE_PATH"]) / "checks.pickle" if settings.get("CACHE_CONTENT") else None
+    return check_content(Path(settings["PATH"]), settings, warnings, cache) + check_settings(config, settings)
 
 
 def _same_bytes(a: str, b: str) -> bool:
