@@ -141,6 +141,7 @@ def enrich(generator):
         theme_of=lambda a: a.category.name,
     )
     for article in everything:
+        freeze(article)
         own_fields(article, settings)
         if site_build:  # only reading posts (the newsletter): skip what only pages show
             article.related = related.related(article, limit)
@@ -202,22 +203,29 @@ def _frozen(name: str) -> property:
     return property(get, doc=f"Pelican's {name}, kept once the generators finalized (article_extras.freeze_urls).")
 
 
-def freeze_urls(generators) -> None:
-    """Keep every post's and page's ``url`` and ``save_as`` once all content is read: Pelican
-    formats them anew on every use (~6,000 times at 1,000 posts, a tenth of a warm build), and
-    nothing they are made of (slug, date, theme, language, settings) changes after this point.
-    ``tests/test_build_urls.py`` compares them with Pelican's own at the end of a build."""
+def freeze(content) -> None:
+    """Keep ``content``'s ``url`` and ``save_as`` (see ``freeze_urls``)."""
     for name in ("url", "save_as"):
         if not getattr(getattr(Content, name).fget, "frozen", False):
             setattr(Content, name, _frozen(name))
+    if type(content).url is Content.url and type(content).save_as is Content.save_as and "_frozen_url" not in vars(content):
+        content._frozen_url = content.get_url_setting("url")
+        content._frozen_save_as = content.get_url_setting("save_as")
+
+
+def freeze_urls(generators) -> None:
+    """Keep every post's and page's ``url`` and ``save_as`` once all content is read (posts
+    already when their generator finalized, see ``enrich``): Pelican formats them anew on every
+    use (~6,000 times at 1,000 posts, a tenth of a warm build), and nothing they are made of
+    (slug, date, theme, language, settings) changes after this point.
+    ``tests/test_build_urls.py`` compares them with Pelican's own at the end of a build."""
     lists = ("articles", "translations", "drafts", "drafts_translations", "hidden_articles", "hidden_translations",
              "pages", "hidden_pages", "draft_pages", "draft_translations")
     for generator in generators:
         for name in lists:
             for content in getattr(generator, name, ()):
-                if isinstance(content, Content) and type(content).url is Content.url and type(content).save_as is Content.save_as:
-                    content._frozen_url = content.get_url_setting("url")
-                    content._frozen_save_as = content.get_url_setting("save_as")
+                if isinstance(content, Content):
+                    freeze(content)
 
 
 def register():
