@@ -245,7 +245,7 @@ def on_content_init(content):
 
 
 def _frozen(name: str) -> property:
-    """Pelican's ``url``/``save_as``, answered from the value ``freeze_urls`` kept, if any."""
+    """Pelican's ``url``/``save_as``/``url_format``, answered from the value ``freeze`` kept, if any."""
     compute = getattr(Content, name).fget
     memo = f"_frozen_{name}"
 
@@ -258,13 +258,19 @@ def _frozen(name: str) -> property:
 
 
 def freeze(content) -> None:
-    """Keep ``content``'s ``url`` and ``save_as`` (see ``freeze_urls``)."""
-    for name in ("url", "save_as"):
+    """Keep ``content``'s ``url`` and ``save_as`` (see ``freeze_urls``), both formatted from one
+    ``url_format`` (Pelican builds that dict, with two path computations, for each)."""
+    for name in ("url", "save_as", "url_format"):
         if not getattr(getattr(Content, name).fget, "frozen", False):
             setattr(Content, name, _frozen(name))
-    if type(content).url is Content.url and type(content).save_as is Content.save_as and "_frozen_url" not in vars(content):
-        content._frozen_url = content.get_url_setting("url")
-        content._frozen_save_as = content.get_url_setting("save_as")
+    kinds = type(content)
+    if kinds.url is Content.url and kinds.save_as is Content.save_as and kinds.url_format is Content.url_format and "_frozen_url" not in vars(content):
+        content._frozen_url_format = content.url_format
+        try:
+            content._frozen_url = content.get_url_setting("url")
+            content._frozen_save_as = content.get_url_setting("save_as")
+        finally:
+            del content._frozen_url_format
 
 
 def freeze_urls(generators) -> None:
