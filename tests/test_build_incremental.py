@@ -282,7 +282,8 @@ def test_the_replaced_site_is_deleted_by_another_process_after_the_swap(tmp_path
     site, cache = tmp_path / "site", str(tmp_path / "cache")
     build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
     children = []
-    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache, discard=lambda old: children.append(discard_later(old)))
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache, discard=lambda old, spare: children.append(discard_later(old, spare)))
     assert len(children) == 1 and (site / "index.html").is_file()
     assert children[0].wait(timeout=60) == 0
-    assert not list(tmp_path.glob(".output-*"))
+    assert [p.name for p in tmp_path.glob(".output-*")] == [".output-spare-site"]  # its folders, for the next build
+    assert [p for p in (tmp_path / ".output-spare-site").rglob("*") if not p.is_dir()] == []
