@@ -22,7 +22,6 @@ from pelican.utils import slugify
 
 from coachsite.i18n import _, ngettext
 from coachsite.new_post import PLACEHOLDER_LINES, PLACEHOLDER_SUMMARY
-from coachsite.search import SynonymError, load_synonyms, meaning_problems, term_files
 
 MAX_FILE_BYTES = 1_000_000
 MAX_SUMMARY_CHARS = 200
