@@ -175,6 +175,21 @@ def discard_later(folder: Path, spare: Path | None = None) -> subprocess.Popen |
         return None
 
 
+def leave(code) -> None:
+    """End ``make html``'s process at once once it is done (flushing its output): freeing the
+    site's objects one by one at interpreter exit took 0.1-0.3 s of a warm build at 1,000 posts.
+    A code that is not a number (a message for ``sys.exit``) takes the normal way out."""
+    if code is not None and not isinstance(code, int):
+        raise SystemExit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    logging.shutdown()
+    os._exit(code or 0)
+
+
 def _run_pelican(config: Path, tmp: Path, override: dict) -> dict:
     """Pelican into ``tmp``; its errors and its warnings about lost content as ``BuildError``.
     ``tmp`` is new or an emptied tree (nothing to delete), so Pelican never deletes in it."""
