@@ -31,7 +31,7 @@ import json, os, sys, time
 started = time.perf_counter()
 from pathlib import Path
 from pelican import signals
-from coachsite.build import build, check, discard_later
+from coachsite.build import build, check, discard_later, leave
 from coachsite.site import ROOT
 marks = [("imports", time.perf_counter())]
 def mark(name):
@@ -51,6 +51,7 @@ for name, at in marks:
     phases.append([name, at - previous])
     previous = at
 print(json.dumps({"phases": phases, "total": previous - started}))
+leave(0)  # as scripts/build.py
 """
 
 

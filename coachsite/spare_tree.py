@@ -5,7 +5,8 @@ folders, and on this project's VM each ``mkdir`` and each ``rmdir`` costs ~0.1 m
 0.15 s of a warm ``make html`` to create them and as much again to delete the replaced site. Here
 the replaced site is emptied of its files only (unlinking the hard links is cheap), then renamed
 to ``.output-spare-<name>``; the next build renames that to its temporary folder, where writing a
-file into an existing folder needs no ``mkdir``. The next build takes a spare only after checking
+file into an existing folder needs no ``mkdir``. Only when a spare is already there is the
+replaced site deleted (by ``coachsite.build.discard_later`` in a separate process). The next build takes a spare only after checking
 it holds no file at all, and removes the folders it left empty before the swap, so the new site
 is exactly what a build into a fresh folder makes (``tests/test_build_incremental.py``).
 ``make clean`` removes a spare (``.output-*``).
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 
@@ -63,12 +63,25 @@ def empty(root: str) -> None:
                 os.unlink(path)
 
 
-def recycle(old: Path, spare: Path) -> None:
-    """Turn the replaced site ``old`` into the spare tree (deleted instead if anything fails)."""
+def keep_as_spare(old: Path, spare: Path) -> bool:
+    """Empty the replaced site ``old`` and rename it to ``spare``; False (``old`` left for
+    deletion) if a spare is already there or anything fails. Done in the build's own process
+    (~40 ms at 1,000 posts: unlinking hard links is cheap), never in the background: a process
+    renaming folders after ``make html`` returned could race whoever deletes the parent folder
+    (a test's or benchmark's temporary folder)."""
+    if spare.exists():
+        return False
     try:
         empty(str(old))
-        os.rename(old, spare)  # fails if a spare is already there: keep that one
+        os.rename(old, spare)  # fails if another build made a spare meanwhile: keep that one
     except OSError:
+        return False
+    return True
+
+
+def recycle(old: Path, spare: Path) -> None:
+    """Turn the replaced site ``old`` into the spare tree, else delete it here."""
+    if not keep_as_spare(old, spare):
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -80,7 +93,3 @@ def drop_empty_folders(root: Path) -> None:
                 os.rmdir(folder)  # fails (and is kept) if a subfolder stayed
             except OSError:
                 pass
-
-
-if __name__ == "__main__":  # coachsite.build.discard_later: python -m coachsite.spare_tree OLD SPARE
-    recycle(Path(sys.argv[1]), Path(sys.argv[2]))
