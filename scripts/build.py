@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from coachsite import click_nl
-from coachsite.build import BuildError, build, check, discard_later
+from coachsite.build import BuildError, build, check, discard_later, leave
 from coachsite.checks import Problem
 from coachsite.clitools import CoachCommand, CoachError, config_option, read_config
 from coachsite.i18n import _
@@ -75,4 +75,7 @@ def main(config: Path, output: Path, content: Path | None, check_only: bool) -> 
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except SystemExit as done:  # click ends every run this way
+        leave(done.code)

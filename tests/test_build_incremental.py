@@ -275,15 +275,24 @@ def test_an_index_file_changed_by_hand_or_a_damaged_cache_is_never_reused(tmp_pa
     assert files_of(site) == files_of(full)
 
 
-def test_the_replaced_site_is_deleted_by_another_process_after_the_swap(tmp_path, content):
-    """make html (scripts/build.py) returns once the new site is in place; the old one is removed
+def test_the_replaced_site_is_kept_as_spare_folders_or_deleted_by_another_process(tmp_path, content):
+    """make html (scripts/build.py) returns once the new site is in place; the old one becomes the
+    next build's folders (coachsite/spare_tree.py), or, when a spare is already there, is removed
     beside it (on this VM deleting ~1,500 folders took seconds)."""
     from coachsite.build import discard_later
 
     site, cache = tmp_path / "site", str(tmp_path / "cache")
     build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
     children = []
-    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache, discard=lambda old: children.append(discard_later(old)))
-    assert len(children) == 1 and (site / "index.html").is_file()
-    assert children[0].wait(timeout=60) == 0
-    assert not list(tmp_path.glob(".output-*"))
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache, discard=lambda old, spare: children.append(discard_later(old, spare)))
+    assert children == [None] and (site / "index.html").is_file()
+    assert [p.name for p in tmp_path.glob(".output-*")] == [".output-spare-site"]  # its folders, for the next build
+    assert [p for p in (tmp_path / ".output-spare-site").rglob("*") if not p.is_dir()] == []
+
+    def another_spare_appeared(old, spare):
+        spare.mkdir()  # e.g. made by a build of make serve meanwhile
+        children.append(discard_later(old, spare))
+
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache, discard=another_spare_appeared)
+    assert len(children) == 2 and children[1].wait(timeout=60) == 0
+    assert [p.name for p in tmp_path.glob(".output-*")] == [".output-spare-site"]

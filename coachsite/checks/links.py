@@ -8,6 +8,7 @@ own address (``https://www.klantgerichtwerkt.nl/slug/#anchor``) are checked like
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -66,8 +67,10 @@ def html_problem(line: str) -> str | None:
     return None
 
 
-def check_link(src: Source, target: str, is_image: bool, root: Path, settings: dict, by_path: dict, by_url: dict, site_urls: set[str]) -> str | None:
-    """What is wrong with one link target, or None."""
+def check_link(src: Source, target: str, is_image: bool, root: Path, settings: dict, by_path: dict, by_url: dict, site_urls: set[str],
+               exists=os.path.exists) -> str | None:
+    """What is wrong with one link target, or None. ``by_path``, ``by_url``, ``site_urls`` and
+    ``exists`` are all it learns about other files (``checks.every_file`` records their answers)."""
     written = target
     own = own_site_path(target, settings)
     if own is not None:
@@ -84,12 +87,12 @@ def check_link(src: Source, target: str, is_image: bool, root: Path, settings: d
         return None
     if path_part.startswith(LINK_PREFIXES) or is_image or not path_part.startswith("/"):
         file = resolve(path_part, src, root).resolve()
-        if not file.exists():
+        if not exists(file):
             return _("link to '{target}': no such file in content/").format(target=path_part)
         linked = by_path.get(file)
     else:
         url = path_part.rstrip("/") + "/"
-        if url not in site_urls and not (root / path_part.lstrip("/")).exists():
+        if url not in site_urls and not exists(root / path_part.lstrip("/")):
             return _("link to '{target}': no page on the site has that address").format(target=written.partition("#")[0])
         linked = by_url.get(url)
     if anchor and linked is not None and anchor not in linked.anchors:
@@ -97,7 +100,8 @@ def check_link(src: Source, target: str, is_image: bool, root: Path, settings: d
     return None
 
 
-def check_body(src: Source, root: Path, settings: dict, by_path: dict, by_url: dict, site_urls: set[str], problems: list[Problem]) -> None:
+def check_body(src: Source, root: Path, settings: dict, by_path: dict, by_url: dict, site_urls: set[str], problems: list[Problem],
+               exists=os.path.exists) -> None:
     in_fence = False
     for number, line in enumerate(src.lines[src.body_start :], start=src.body_start + 1):
         if FENCE_RE.match(line):
@@ -118,9 +122,9 @@ def check_body(src: Source, root: Path, settings: dict, by_path: dict, by_url: d
         for target, is_image, label in targets:
             if is_image and not label.strip():
                 src.add(problems, number, _("image '{target}' has no alt text: write it between the brackets, ![like this]({target})").format(target=target))
-            message = check_link(src, target, is_image, root, settings, by_path, by_url, site_urls)
+            message = check_link(src, target, is_image, root, settings, by_path, by_url, site_urls, exists)
             if message:
                 src.add(problems, number, message)
     line, image = src.meta.get("image", (0, ""))
-    if image and not resolve(image, src, root).exists():
+    if image and not exists(resolve(image, src, root)):
         src.add(problems, line, _("Image '{image}' does not exist in content/").format(image=image))
