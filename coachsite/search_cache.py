@@ -40,6 +40,28 @@ def _code_digest(*more) -> str:
     return digest.hexdigest()
 
 
+_preloaded: dict[str, tuple[tuple[int, int], object]] = {}  # path -> (size, mtime), its data
+
+
+def _read(path: Path):
+    """A marshal file's data: read ahead by ``preload`` if the file is still that version."""
+    info = os.stat(path)
+    kept = _preloaded.pop(str(path), None)
+    if kept is not None and kept[0] == (info.st_size, info.st_mtime_ns):
+        return kept[1]
+    return marshal.loads(Path(path).read_bytes())
+
+
+def preload(folder: Path) -> None:
+    """Read the cache files of ``folder`` now (``plugins/search_index.py`` does it in its child
+    while Pelican still reads the posts); ``CountCache`` and ``EntryCache`` then find them read."""
+    for name in (CACHE_NAME, DELTA_NAME, ENTRIES_NAME):
+        path = Path(folder) / name
+        with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+            info = os.stat(path)
+            _preloaded[str(path)] = ((info.st_size, info.st_mtime_ns), marshal.loads(path.read_bytes()))
+
+
 def document_key(doc) -> bytes:
     fields = [(f.name, getattr(doc, f.name)) for f in dataclasses.fields(doc) if f.name != "fields"]
     return hashlib.sha1(repr(fields).encode("utf-8", "surrogatepass")).digest()
@@ -66,12 +88,12 @@ class CountCache:
 
     def _load(self) -> dict:
         with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError):
-            data = marshal.loads(self.path.read_bytes())
+            data = _read(self.path)
             if data["version"] == self.version:
                 self.base, self.token = data["docs"], data["token"]
         known = dict(self.base)
         with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError):
-            delta = marshal.loads(self.delta_path.read_bytes())
+            delta = _read(self.delta_path)
             if self.token and delta["version"] == self.version and delta["token"] == self.token:
                 known.update(delta["docs"])
         return known
@@ -141,7 +163,7 @@ class EntryCache:
         constants = (search_files.HEAD, search_index.K1, search_index.B, search_index.AVERAGE_GRID)
         self.version = _code_digest(search_files) + self.counts.version + repr(constants)
         try:
-            data = marshal.loads(self.path.read_bytes())
+            data = _read(self.path)
             if data["version"] != self.version or data["average"] != counted.average:
                 return {}
             old_keys, terms = data["keys"], data["terms"]

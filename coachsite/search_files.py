@@ -51,6 +51,7 @@ from coachsite.search_index import Counted, Document, Stems, count_documents, te
 
 DICTIONARY = Path(__file__).resolve().parent / "data" / "woorden-nl.txt"
 SEARCH_DIR = "zoeken"
+STEMS_NAME = "search-stems.json"  # in the cache folder: the stems of earlier builds
 SHARD_BYTES = {"p": 4_000, "q": 16_000, "w": 8_000, "c": 16_000}
 HEAD = 40  # articles per posting head: enough to rank the first page of most queries  # raw JSON per shard, before gzip
 TYPO_MIN = 5  # shorter query words are not corrected; candidates are one letter shorter
@@ -296,7 +297,7 @@ def write_index(docs: list[Document], groups: list[TermGroup], site: Path, cache
     from coachsite.search_cache import CountCache  # noqa: PLC0415 - only builds with a cache folder
 
     counts = CountCache(Path(cache)) if cache else None
-    stems = Stems(Path(cache) / "search-stems.json" if cache else None, counts=counts)
+    stems = Stems(Path(cache) / STEMS_NAME if cache else None, counts=counts)
     files, meta = index_files(docs, groups, stems, Path(cache) if cache else None)
     stems.save()
     if counts is not None:

@@ -32,23 +32,42 @@ def can_fork() -> bool:
 
 class SideJob:
     """``function()`` computed beside the build; ``result()`` waits for it (once) and returns it,
-    or raises ``SideJobError`` with the child's one-line error."""
+    or raises ``SideJobError`` with the child's one-line error.
 
-    def __init__(self, output: str, function: Callable[[], object]):
+    With ``inbox=True`` the child starts at once but its input comes later: it runs
+    ``function(receive)``, and ``receive()`` returns what the parent passes to ``send`` (the child
+    can read its caches while the parent still reads the posts). Without a fork, ``function``
+    runs in ``send``."""
+
+    def __init__(self, output: str, function: Callable, inbox: bool = False):
         self.output, self._done, self._value, self._error = output, False, None, None
-        self._process = self._pipe = None
+        self._process = self._pipe = self._inbox = None
+        self._function = function
         if can_fork():
             for stream in (sys.stdout, sys.stderr):  # else the child would print their buffers again
                 stream.flush()
             context = multiprocessing.get_context("fork")
             receiver, sender = context.Pipe(duplex=False)
-            self._process = context.Process(target=_child, args=(function, sender), daemon=True)
+            inbox_out, inbox_in = context.Pipe(duplex=False) if inbox else (None, None)
+            self._process = context.Process(target=_child, args=(function, sender, inbox_out, inbox_in), daemon=True)
             self._process.start()
             sender.close()
+            if inbox:
+                inbox_out.close()
+                self._inbox = inbox_in
             self._pipe = receiver
             _running.setdefault(output, []).append(self)
-        else:
+        elif not inbox:
             self._settle_with(_call(function))
+
+    def send(self, value) -> None:
+        """The input of an ``inbox`` job."""
+        if self._inbox is not None:
+            self._inbox.send(value)
+            self._inbox.close()
+            self._inbox = None
+        elif self._process is None and not self._done:
+            self._settle_with(_call(lambda: self._function(lambda: value)))
 
     def _settle_with(self, outcome: tuple) -> None:
         self._done = True
@@ -59,6 +78,8 @@ class SideJob:
             self._error = value
 
     def result(self):
+        if not self._done and self._process is None:  # an inbox job never sent its input
+            self._settle_with(("error", "the job got no input"))
         if not self._done:
             try:
                 outcome = self._pipe.recv()
@@ -74,7 +95,10 @@ class SideJob:
         return self._value
 
     def kill(self) -> None:
-        if not self._done:
+        if self._inbox is not None:
+            self._inbox.close()
+            self._inbox = None
+        if not self._done and self._process is not None:
             self._process.kill()
             self._process.join()
             self._pipe.close()
@@ -93,9 +117,13 @@ def _call(function) -> tuple:
         return ("error", f"{type(error).__name__}: {error}")
 
 
-def _child(function, sender) -> None:
+def _child(function, sender, inbox_out, inbox_in) -> None:
     try:
-        outcome = _call(function)
+        if inbox_out is None:
+            outcome = _call(function)
+        else:
+            inbox_in.close()  # so that a parent gone without sending is an end of file here
+            outcome = _call(lambda: function(inbox_out.recv))
         sender.send(outcome)
     except BaseException:  # an unpicklable result, a closed pipe: the parent sees EOF and says so
         traceback.print_exc()

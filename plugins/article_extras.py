@@ -97,18 +97,16 @@ def article_jsonld(article, settings) -> dict:
     return data
 
 
-def hide_tags(generator, hidden) -> None:
-    """Internal tags leave the articles and the site's tag list (Pelican writes tag pages from it).
-
-    ``PLUGINS`` lists this plugin before ``search_index``, so the search index never sees them either.
-    """
-    hidden = set(hidden)
-    for article in list(generator.articles) + list(generator.drafts):
+def hide_tags(generator) -> None:
+    """Internal tags leave the articles before Pelican makes its tag list (and its tag pages)
+    from them (``article_generator_pretaxonomy``). ``PLUGINS`` lists this plugin before
+    ``search_index``, which takes the posts at the same signal, so the index never sees them."""
+    if not generator.settings.get("SITE_BUILD", True):
+        return
+    hidden = set(generator.settings.get("HIDDEN_TAGS", ()))
+    for article in list(generator.articles) + list(generator.drafts) + list(generator.hidden_articles):
         if getattr(article, "tags", None):
             article.tags = [t for t in article.tags if t.name not in hidden]
-    for tag in [t for t in generator.tags if t.name in hidden]:
-        del generator.tags[tag]
-    generator.context["tags"] = list(generator.tags.items())  # the context holds a copy
 
 
 def text_fields(html: str, summary: str, title: str, url: str) -> tuple:
@@ -181,8 +179,6 @@ def own_fields(article, settings, memo: TextMemo | None = None) -> None:
 
 def enrich(generator):
     settings = generator.settings
-    if settings.get("SITE_BUILD", True):
-        hide_tags(generator, settings.get("HIDDEN_TAGS", ()))
     newsletter_tag = settings.get("NEWSLETTER_TAG", "nieuwsbrief")
     limit = settings.get("RELATED_POSTS_MAX", 3)
     site_build = settings.get("SITE_BUILD", True)
@@ -289,6 +285,7 @@ def freeze_urls(generators) -> None:
 
 
 def register():
+    signals.article_generator_pretaxonomy.connect(hide_tags)
     signals.article_generator_finalized.connect(enrich)
     signals.content_object_init.connect(on_content_init)
     signals.all_generators_finalized.connect(freeze_urls)

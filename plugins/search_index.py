@@ -1,12 +1,14 @@
 """The site search index, computed from the posts during the build (see ``coachsite.search_files``).
 
-Once every post is read (``all_generators_finalized``), the index is computed and written into
-``zoeken/<hash>/`` of the output by a child process forked beside Pelican
-(``coachsite.side_jobs``), while Pelican renders the pages on the other core. The search page,
-which must name the folder of its own build, waits for it when it is rendered (``SEARCH_INDEX``
-is a ``PendingIndex``); ``finalized`` waits too, so an error fails the build ("search index
-failed: …") once Pelican has finished and output/ is kept as it was. Where forking is not safe
-(not Linux, or other threads running) the index is computed in the build's own process.
+A child process forked beside Pelican (``coachsite.side_jobs``) computes the index and writes it
+into ``zoeken/<hash>/`` of the output. It is forked when the articles generator is made and reads
+this build's caches (counts, entries, stems, sections) while Pelican reads the posts; when they
+are read and ordered (``article_generator_pretaxonomy``) the build sends it the posts as plain values and
+renders the pages on the other core. The search page, which must name the folder of its own
+build, waits for it when it is rendered (``SEARCH_INDEX`` is a ``PendingIndex``); ``finalized``
+waits too, so an error fails the build ("search index failed: …") once Pelican has finished and
+output/ is kept as it was. Where forking is not safe (not Linux, other threads running) the index
+is computed in the build's own process when the posts are read, with the same bytes.
 
 Only ``generator.articles`` are indexed: drafts, future posts, pages and listings never are.
 Settings: ``SEARCH_SYNONYMS_FILE`` and ``SEARCH_THESAURUS_FILE`` (term groups, applied by the
@@ -18,22 +20,23 @@ the newsletter, skips all of this). The page reads ``SEARCH_INDEX`` (folder, sha
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
 import marshal
 from pathlib import Path
+from typing import NamedTuple
 
 from pelican import signals
-from pelican.generators import ArticlesGenerator
 
 from coachsite.dates import nl_date
 from coachsite.i18n import _
 from coachsite.newsletter.archive import write_atomically
 from coachsite.search import MAX_WORD, load_groups
-from coachsite.search_cache import CountCache, _code_digest
-from coachsite.search_files import write_index
-from coachsite.search_index import Document, Section, html_text, sections_of
+from coachsite.search_cache import CountCache, _code_digest, preload
+from coachsite.search_files import STEMS_NAME, write_index
+from coachsite.search_index import Document, Section, Stems, html_text, sections_of
 from coachsite.side_jobs import SideJob
 
 log = logging.getLogger(__name__)
@@ -50,17 +53,37 @@ def _last_index(path: Path | None) -> dict:
         return NO_INDEX
 
 
-def document(article, sections=sections_of) -> Document:
+class Source(NamedTuple):
+    """What the index needs of a post, sent from the build to the child: plain values only."""
+
+    url: str
+    title: str
+    theme: str
+    date: str
+    authors: list
+    tags: list
+    html: str
+    summary: str
+
+
+def source(article) -> Source:
     # The raw reader output: ``article.content`` would resolve {filename} links before pages exist.
-    return Document(
+    return Source(
         url=article.url,
         title=article.title,
         theme=article.category.name,
         date=nl_date(article.date),
         authors=[a.name for a in getattr(article, "authors", [])],
         tags=[t.name for t in getattr(article, "tags", [])],
-        sections=sections(article._content),
-        summary=html_text(article.metadata.get("summary") or ""),
+        html=article._content,
+        summary=article.metadata.get("summary") or "",
+    )
+
+
+def document(post: Source, sections=sections_of) -> Document:
+    return Document(
+        url=post.url, title=post.title, theme=post.theme, date=post.date, authors=post.authors, tags=post.tags,
+        sections=sections(post.html), summary=html_text(post.summary),
     )
 
 
@@ -95,12 +118,24 @@ class KeptSections:
             CountCache._write(self.path, {"version": self.version, "sections": self.new})
 
 
-def index_articles(articles: list, groups: list, output: Path, cache: Path | None = None, previous: Path | None = None) -> dict:
-    sections = KeptSections(cache) if cache else sections_of
-    docs = [document(article, sections) for article in articles]
+def index_articles(posts: list[Source], groups: list, output: Path, cache: Path | None = None, previous: Path | None = None, sections=None) -> dict:
+    sections = sections or (KeptSections(cache) if cache else sections_of)
+    docs = [document(post, sections) for post in posts]
     if cache:
         sections.save()
     return write_index(docs, groups, output, cache, previous)
+
+
+def _index_when_sent(receive, settings: dict, output: str) -> dict:
+    """The child: read this build's caches while Pelican reads the posts, then index the posts."""
+    cache = settings.get("CACHE_PATH") and Path(settings["CACHE_PATH"])
+    sections = None
+    if cache:
+        preload(cache)
+        Stems(cache / STEMS_NAME)  # read into this process's memo
+        sections = KeptSections(cache)
+    posts, groups, previous = receive()
+    return index_articles(posts, groups, Path(output), cache, previous and Path(previous), sections)
 
 
 class PendingIndex:
@@ -147,22 +182,35 @@ def _done(result: dict, last: Path | None) -> None:
     log.info("Search index: %(articles)d articles, %(stems)d stems, %(words)d words, %(files)d files.", result)
 
 
-def start(generators):
-    generator = next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
-    if generator is None or not generator.settings.get("SITE_BUILD", True):
+def prepare(generator):
+    """When the articles generator is made: fork the child, which reads the caches meanwhile."""
+    settings = generator.settings
+    if not settings.get("SITE_BUILD", True) or settings.get("SEARCH_INDEX_DEFERRED"):
         return
-    cache = generator.settings.get("CACHE_PATH")
-    last = Path(cache) / LAST_INDEX if cache else None
-    if generator.settings.get("SEARCH_INDEX_DEFERRED"):
+    output = settings["OUTPUT_PATH"]
+    last = Path(settings["CACHE_PATH"]) / LAST_INDEX if settings.get("CACHE_PATH") else None
+    wanted = {key: settings.get(key) for key in ("CACHE_PATH",)}
+    job = SideJob(output, functools.partial(_index_when_sent, settings=wanted, output=output), inbox=True)
+    _pending[output] = PendingIndex(job, last)
+
+
+def start(generator):
+    """When the posts are read: send them to the child; the search page will wait for it."""
+    settings = generator.settings
+    if not settings.get("SITE_BUILD", True):
+        return
+    cache = settings.get("CACHE_PATH")
+    if settings.get("SEARCH_INDEX_DEFERRED"):
         # make serve's quick build: the previous index is carried over, so the search page names it
-        generator.context["SEARCH_INDEX"] = _last_index(last)
+        generator.context["SEARCH_INDEX"] = _last_index(Path(cache) / LAST_INDEX if cache else None)
         return
-    groups = load_groups(generator.settings)  # errors name the file and line, before any work
-    output = generator.settings["OUTPUT_PATH"]
-    previous = generator.settings.get("RENDER_PREVIOUS_OUTPUT")  # the site this build replaces
-    articles = list(generator.articles)
-    job = SideJob(output, lambda: index_articles(articles, groups, Path(output), cache and Path(cache), previous and Path(previous)))
-    generator.context["SEARCH_INDEX"] = _pending[output] = PendingIndex(job, last)
+    groups = load_groups(settings)  # errors name the file and line
+    if settings["OUTPUT_PATH"] not in _pending:
+        prepare(generator)
+    pending = _pending[settings["OUTPUT_PATH"]]
+    previous = settings.get("RENDER_PREVIOUS_OUTPUT")  # the site this build replaces
+    pending._job.send(([source(article) for article in generator.articles], groups, previous))
+    generator.context["SEARCH_INDEX"] = pending
 
 
 _pending: dict[str, PendingIndex] = {}  # output folder -> the index being computed for it
@@ -182,5 +230,6 @@ def finish(pelican):
 
 
 def register():
-    signals.all_generators_finalized.connect(start)
+    signals.article_generator_init.connect(prepare)
+    signals.article_generator_pretaxonomy.connect(start)
     signals.finalized.connect(finish)

@@ -116,9 +116,9 @@ def test_a_cold_build_compiles_the_templates_beside_the_reading(tmp_path, conten
     started = []
     init = side_jobs.SideJob.__init__
 
-    def spy(self, output, function):
+    def spy(self, output, function, **options):
         started.append(getattr(function, "func", None))
-        init(self, output, function)
+        init(self, output, function, **options)
 
     monkeypatch.setattr(side_jobs.SideJob, "__init__", spy)
     cache = tmp_path / "cache"
@@ -134,3 +134,47 @@ def test_a_cold_build_compiles_the_templates_beside_the_reading(tmp_path, conten
     site, alone = tmp_path / "site", tmp_path / "alone"
     files = {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     assert files == {str(p.relative_to(alone)): p.read_bytes() for p in alone.rglob("*") if p.is_file()}
+
+
+def test_an_inbox_job_starts_first_and_gets_its_input_later(forking):
+    job = side_jobs.SideJob("out", lambda receive: (os.getpid(), receive() * 2), inbox=True)
+    job.send(21)
+    pid, value = job.result()
+    assert (pid != os.getpid(), value) == (True, 42)
+
+
+def test_without_fork_an_inbox_job_runs_when_its_input_comes(monkeypatch):
+    monkeypatch.setattr(side_jobs, "can_fork", lambda: False)
+    ran = []
+    job = side_jobs.SideJob("out", lambda receive: ran.append(receive()) or "klaar", inbox=True)
+    assert ran == []
+    job.send("posts")
+    assert (ran, job.result()) == (["posts"], "klaar")
+
+
+def test_an_inbox_job_whose_build_ends_before_sending_is_stopped(forking):
+    job = side_jobs.SideJob("stopped-output", lambda receive: receive(), inbox=True)
+    side_jobs.settle("stopped-output")
+    with pytest.raises(side_jobs.SideJobError, match="stopped"):
+        job.result()
+    assert side_jobs._running == {}
+
+
+def test_preloaded_cache_files_are_used_only_while_unchanged(tmp_path, monkeypatch):
+    """search_cache.preload reads the count and entry files ahead (in the index's child, while
+    Pelican reads the posts); a file changed since is read again."""
+    import marshal
+
+    from coachsite import search_cache
+
+    path = tmp_path / search_cache.CACHE_NAME
+    path.write_bytes(marshal.dumps({"version": "v", "docs": {}, "token": "a"}))
+    search_cache.preload(tmp_path)
+    loads = marshal.loads
+    monkeypatch.setattr(search_cache.marshal, "loads", lambda data: pytest.fail("read again"))
+    assert search_cache._read(path)["token"] == "a"
+    monkeypatch.setattr(search_cache.marshal, "loads", loads)
+    search_cache.preload(tmp_path)
+    path.write_bytes(marshal.dumps({"version": "v", "docs": {}, "token": "changed"}))
+    os.utime(path, ns=(1, 1))
+    assert search_cache._read(path)["token"] == "changed"
