@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,12 @@ from bs4 import BeautifulSoup
 from coachsite.site import build_site, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def content(tmp_path) -> Path:
+    """A copy of the project's content/ that a test may edit (modules needing other posts define their own)."""
+    return Path(shutil.copytree(ROOT / "content", tmp_path / "content"))
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +67,6 @@ def indexed_site_url(indexed_site, served_site) -> str:
 @pytest.fixture(scope="module")
 def browser(request):
     """Headless Debian Chromium for one test module, ``BROWSER_WIDTH`` px wide (default 1024)."""
-    import shutil
 
     from coachsite.browser import chromium
 

@@ -40,13 +40,6 @@ def unhashed(names: set[str]) -> set[str]:
     return {re.sub(r"^zoeken/[0-9a-f]+/", "zoeken/*/", name) for name in names}
 
 
-@pytest.fixture
-def content(tmp_path) -> Path:
-    copy = tmp_path / "content"
-    shutil.copytree(ROOT / "content", copy)
-    return copy
-
-
 def test_edited_title_is_rewritten_everywhere_and_equals_a_full_build(tmp_path, content):
     site = tmp_path / "site"
     build(CONFIG, site, PATH=str(content), CACHE_PATH=str(tmp_path / "cache"))

@@ -6,10 +6,7 @@ file, or a folder, of an earlier site into the new one.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-
-import pytest
 
 from coachsite.build import build
 from coachsite.spare_tree import spare_of
@@ -23,13 +20,6 @@ def tree_of(site: Path) -> tuple[dict, set]:
     files = {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     folders = {str(p.relative_to(site)) for p in site.rglob("*") if p.is_dir()}
     return files, folders
-
-
-@pytest.fixture
-def content(tmp_path) -> Path:
-    copy = tmp_path / "content"
-    shutil.copytree(ROOT / "content", copy)
-    return copy
 
 
 def test_a_build_into_the_spare_tree_equals_a_fresh_build_and_keeps_no_old_folder(tmp_path, content):

@@ -53,11 +53,6 @@ def test_without_fork_the_job_runs_here_with_the_same_result(monkeypatch):
     assert side_jobs.SideJob("out", os.getpid).result() == os.getpid()
 
 
-@pytest.fixture
-def content(tmp_path):
-    return Path(shutil.copytree(ROOT / "content", tmp_path / "content"))
-
-
 def _plugin(monkeypatch):
     import importlib
 
