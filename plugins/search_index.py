@@ -126,9 +126,8 @@ def index_articles(posts: list[Source], groups: list, output: Path, cache: Path 
     return write_index(docs, groups, output, cache, previous)
 
 
-def _index_when_sent(receive, settings: dict, output: str) -> dict:
+def _index_when_sent(receive, cache: Path | None, output: str) -> dict:
     """The child: read this build's caches while Pelican reads the posts, then index the posts."""
-    cache = settings.get("CACHE_PATH") and Path(settings["CACHE_PATH"])
     sections = None
     if cache:
         preload(cache)
@@ -144,6 +143,9 @@ class PendingIndex:
 
     def __init__(self, job: SideJob, last: Path | None):
         self._job, self._last, self._value = job, last, None
+
+    def send(self, posts_groups_previous: tuple) -> None:
+        self._job.send(posts_groups_previous)
 
     def value(self) -> dict:
         if self._value is None:
@@ -188,10 +190,9 @@ def prepare(generator):
     if not settings.get("SITE_BUILD", True) or settings.get("SEARCH_INDEX_DEFERRED"):
         return
     output = settings["OUTPUT_PATH"]
-    last = Path(settings["CACHE_PATH"]) / LAST_INDEX if settings.get("CACHE_PATH") else None
-    wanted = {key: settings.get(key) for key in ("CACHE_PATH",)}
-    job = SideJob(output, functools.partial(_index_when_sent, settings=wanted, output=output), inbox=True)
-    _pending[output] = PendingIndex(job, last)
+    cache = Path(settings["CACHE_PATH"]) if settings.get("CACHE_PATH") else None
+    job = SideJob(output, functools.partial(_index_when_sent, cache=cache, output=output), inbox=True)
+    _pending[output] = PendingIndex(job, cache / LAST_INDEX if cache else None)
 
 
 def start(generator):
@@ -209,7 +210,7 @@ def start(generator):
         prepare(generator)
     pending = _pending[settings["OUTPUT_PATH"]]
     previous = settings.get("RENDER_PREVIOUS_OUTPUT")  # the site this build replaces
-    pending._job.send(([source(article) for article in generator.articles], groups, previous))
+    pending.send(([source(article) for article in generator.articles], groups, previous))
     generator.context["SEARCH_INDEX"] = pending
 
 
