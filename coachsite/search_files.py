@@ -123,7 +123,7 @@ def _parts(words) -> dict[str, set[str]]:
 
 
 @functools.lru_cache(maxsize=2)
-def _dictionary_entries(cache: Path | None) -> dict[str, str]:
+def dictionary_entries(cache: Path | None) -> dict[str, str]:
     """Heads and tails of the Dutch word list as shard entries: the same for every build, so they
     are computed once per process and kept in ``cache`` (Pelican's cache folder) between builds."""
     digest = hashlib.sha256(DICTIONARY.read_bytes() + str(PART_MIN).encode()).hexdigest()[:12]
@@ -143,7 +143,7 @@ def _dictionary_entries(cache: Path | None) -> dict[str, str]:
 
 def compound_entries(site_words: set[str], cache: Path | None = None) -> dict[str, tuple[str, str]]:
     """Known words for compound splitting: the Dutch word list plus the site's own words."""
-    entries = {key: (key, text) for key, text in _dictionary_entries(cache).items()}
+    entries = {key: (key, text) for key, text in dictionary_entries(cache).items()}
     dictionary = dictionary_words()
     for key, found in _parts(w for w in site_words if w.isalpha() and w not in dictionary).items():
         if key in entries:

@@ -21,6 +21,8 @@ import threading
 import traceback
 from collections.abc import Callable
 
+from coachsite.i18n import _
+
 _running: dict[str, list[SideJob]] = {}  # output folder -> jobs started for it and not yet settled
 
 
@@ -79,13 +81,13 @@ class SideJob:
 
     def result(self):
         if not self._done and self._process is None:  # an inbox job never sent its input
-            self._settle_with(("error", "the job got no input"))
+            self._settle_with(("error", _("the job got no input")))
         if not self._done:
             try:
                 outcome = self._pipe.recv()
             except (EOFError, OSError):  # the child died before it could answer
                 self._process.join()
-                outcome = ("error", f"the child process ended with exit code {self._process.exitcode}")
+                outcome = ("error", _("the child process ended with exit code {code}").format(code=self._process.exitcode))
             self._pipe.close()
             self._process.join()
             self._settle_with(outcome)
@@ -102,7 +104,7 @@ class SideJob:
             self._process.kill()
             self._process.join()
             self._pipe.close()
-            self._settle_with(("error", "stopped: the build ended first"))
+            self._settle_with(("error", _("stopped: the build ended first")))
             _forget(self)
 
 

@@ -21,10 +21,11 @@ import contextlib
 import functools
 from pathlib import Path
 
+from jinja2 import FileSystemBytecodeCache
 from pelican import signals
 
 from coachsite import side_jobs
-from coachsite.search_files import _dictionary_entries
+from coachsite.search_files import dictionary_entries
 
 _jobs: dict[str, side_jobs.SideJob] = {}  # output folder -> its head start
 
@@ -34,18 +35,17 @@ def _compile_all(environment, names: list[str], cache: Path | None) -> None:
         with contextlib.suppress(Exception):  # a broken template fails the build where it is used
             environment.get_template(name)
     if cache:
-        _dictionary_entries(cache)
+        dictionary_entries(cache)
 
 
 def start(generator) -> None:
     settings, environment = generator.settings, generator.env
     bytecode = environment.bytecode_cache
-    if bytecode is None or not side_jobs.can_fork() or not settings.get("SITE_BUILD", True):
+    if not isinstance(bytecode, FileSystemBytecodeCache) or not side_jobs.can_fork() or not settings.get("SITE_BUILD", True):
         return
     theme = environment.loader.loaders[0]  # the theme (and its overrides); not Pelican's "simple"
     names = [name for name in theme.list_templates() if name.endswith(".html")]
-    folder = Path(getattr(bytecode, "directory", ""))
-    if not names or any(folder.glob("*.cache")):  # a warm build: they are compiled already
+    if not names or any(Path(bytecode.directory).glob("*.cache")):  # a warm build: they are compiled already
         return
     cache = settings.get("CACHE_PATH")
     output = settings["OUTPUT_PATH"]

@@ -190,6 +190,7 @@ def prepare(generator):
     if not settings.get("SITE_BUILD", True) or settings.get("SEARCH_INDEX_DEFERRED"):
         return
     output = settings["OUTPUT_PATH"]
+    _failed.pop(output, None)  # left by an earlier build that failed before ``finish``
     cache = Path(settings["CACHE_PATH"]) if settings.get("CACHE_PATH") else None
     job = SideJob(output, functools.partial(_index_when_sent, cache=cache, output=output), inbox=True)
     _pending[output] = PendingIndex(job, cache / LAST_INDEX if cache else None)

@@ -29,6 +29,19 @@ def files_of(site: Path) -> dict[str, bytes]:
     return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
+def full_build(content: Path, tmp_path: Path, **override) -> dict[str, bytes]:
+    """The files of a build from nothing (an empty cache folder, a new output folder)."""
+    full = tmp_path / "full"
+    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"), **override)
+    return files_of(full)
+
+
+def assert_equals_full_build(site: Path, content: Path, tmp_path: Path) -> None:
+    warm, fresh = files_of(site), full_build(content, tmp_path)
+    assert sorted(warm) == sorted(fresh)
+    assert [name for name in warm if warm[name] != fresh[name]] == []
+
+
 def showing(site: Path, title: str) -> set[str]:
     """Every file that shows ``title``: as text, HTML-escaped or URL-quoted (share links)."""
     forms = [title.encode(), title.replace(":", "&#58;").encode(), quote(title, safe="").encode()]
@@ -60,11 +73,7 @@ def test_edited_title_is_rewritten_everywhere_and_equals_a_full_build(tmp_path, 
 
     assert showing(site, OLD_TITLE) == set()
     assert unhashed(showing(site, NEW_TITLE)) == unhashed(before)  # the index folder is named by its content
-    full = tmp_path / "full"
-    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
-    warm, fresh = files_of(site), files_of(full)
-    assert sorted(warm) == sorted(fresh)
-    assert [name for name in warm if warm[name] != fresh[name]] == []
+    assert_equals_full_build(site, content, tmp_path)
 
 
 def reused(tmp_path: Path) -> tuple[int, int]:
@@ -86,11 +95,7 @@ def test_edited_text_rerenders_what_shows_it_and_equals_a_full_build(tmp_path, c
     copied, pages = reused(tmp_path)
     assert pages // 2 < copied < pages  # most pages copied, the post's own page rendered
     assert "Ze had volkomen gelijk, en iedereen wist het." in (site / POST.stem / "index.html").read_text(encoding="utf-8")
-    full = tmp_path / "full"
-    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
-    warm, fresh = files_of(site), files_of(full)
-    assert sorted(warm) == sorted(fresh)
-    assert [name for name in warm if warm[name] != fresh[name]] == []
+    assert_equals_full_build(site, content, tmp_path)
 
 
 def test_a_page_changed_by_hand_is_rendered_again(tmp_path, content):
@@ -183,11 +188,7 @@ def test_other_edits_equal_a_full_build(tmp_path, content, edit):
     build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
     edit(content)
     build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
-    full = tmp_path / "full"
-    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
-    warm, fresh = files_of(site), files_of(full)
-    assert sorted(warm) == sorted(fresh)
-    assert [name for name in warm if warm[name] != fresh[name]] == []
+    assert_equals_full_build(site, content, tmp_path)
 
 
 def _index_folder(site: Path) -> Path:
@@ -227,11 +228,7 @@ def test_search_index_counts_only_the_edited_post_and_links_unchanged_index_file
     # posting shards (its length changes all its scores); those two edits leave a quarter alone
     assert len([name for name in same if name.parts[0] == "d"]) == published - 2
     assert published < len(same) < len(inodes)  # index files linked too
-    full = tmp_path / "full"
-    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
-    warm, fresh = files_of(site), files_of(full)
-    assert sorted(warm) == sorted(fresh)
-    assert [name for name in warm if warm[name] != fresh[name]] == []
+    assert_equals_full_build(site, content, tmp_path)
 
 
 def test_changed_thesaurus_phrases_recount_and_equal_a_full_build(tmp_path, content):
@@ -243,9 +240,7 @@ def test_changed_thesaurus_phrases_recount_and_equal_a_full_build(tmp_path, cont
     with thesaurus.open("a", encoding="utf-8") as handle:
         handle.write("\n# a test group\neerlijk antwoord, duidelijk antwoord ; eerlijkheid\n")
     build(CONFIG, site, PATH=str(content), CACHE_PATH=cache, SEARCH_THESAURUS_FILE=str(thesaurus))
-    full = tmp_path / "full"
-    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"), SEARCH_THESAURUS_FILE=str(thesaurus))
-    warm, fresh = files_of(site), files_of(full)
+    warm, fresh = files_of(site), full_build(content, tmp_path, SEARCH_THESAURUS_FILE=str(thesaurus))
     phrase = " ".join(Stems()(word) for word in ("eerlijk", "antwoord")).encode()
     assert any(b'"' + phrase + b'"' in data for name, data in fresh.items() if name.startswith("zoeken/"))
     assert sorted(warm) == sorted(fresh)
@@ -263,9 +258,7 @@ def test_an_index_file_changed_by_hand_or_a_damaged_cache_is_never_reused(tmp_pa
     (cache / "search-counts.marshal").write_bytes(b"\x00damaged")
     build(CONFIG, site, PATH=str(content), CACHE_PATH=str(cache))
     assert (_index_folder(site) / "t.json").read_bytes() == good
-    full = tmp_path / "full"
-    build(CONFIG, full, PATH=str(content), CACHE_PATH=str(tmp_path / "empty-cache"))
-    assert files_of(site) == files_of(full)
+    assert files_of(site) == full_build(content, tmp_path)
 
 
 def test_the_replaced_site_is_kept_as_spare_folders_or_deleted_by_another_process(tmp_path, content):

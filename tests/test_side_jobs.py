@@ -44,7 +44,7 @@ def test_an_error_in_the_child_is_one_line_for_the_build(forking):
 
 def test_a_child_that_dies_is_an_error_not_a_hang(forking):
     job = side_jobs.SideJob("out", lambda: os.kill(os.getpid(), signal.SIGKILL))
-    with pytest.raises(side_jobs.SideJobError, match="exit code -9"):
+    with pytest.raises(side_jobs.SideJobError, match="afsluitcode -9"):
         job.result()
 
 
@@ -150,7 +150,7 @@ def test_without_fork_an_inbox_job_runs_when_its_input_comes(monkeypatch):
 def test_an_inbox_job_whose_build_ends_before_sending_is_stopped(forking):
     job = side_jobs.SideJob("stopped-output", lambda receive: receive(), inbox=True)
     side_jobs.settle("stopped-output")
-    with pytest.raises(side_jobs.SideJobError, match="stopped"):
+    with pytest.raises(side_jobs.SideJobError, match="gestopt"):
         job.result()
     assert side_jobs._running == {}
 
