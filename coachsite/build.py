@@ -26,7 +26,8 @@ from pathlib import Path
 from coachsite.business import placeholder_problems
 from coachsite.checks import Problem, check_content
 from coachsite.i18n import _
-from coachsite.site import ROOT, build_site, cache_path, load_settings
+from coachsite import side_jobs
+from coachsite.site import ROOT, build_site, cache_path, finish_site, load_settings
 from coachsite.spare_tree import drop_empty_folders, keep_as_spare, recycle, spare_of, take_spare
 
 
@@ -94,17 +95,20 @@ def _same_bytes(a: str, b: str) -> bool:
         return first.read() == second.read()
 
 
-def keep_unchanged(built: Path, output: Path) -> int:
+def keep_unchanged(built: Path, output: Path, skip: set[str] = frozenset()) -> int:
     """Hard-link every file of ``built`` whose bytes equal those in ``output``; return how many.
 
     ``output`` is never modified here: only names inside ``built`` are replaced, each by one
-    atomic rename, so a failure leaves a complete new tree and an untouched old one.
+    atomic rename, so a failure leaves a complete new tree and an untouched old one. ``skip``:
+    top-level folders left alone (a side job still writes there).
     """
     if not output.is_dir():
         return 0
     kept = 0
     built_root, output_root = str(built), str(output)
-    for folder, _dirs, files in os.walk(built_root):
+    for folder, dirs, files in os.walk(built_root):
+        if folder == built_root:
+            dirs[:] = [name for name in dirs if name not in skip]
         old_folder = output_root + folder[len(built_root) :]
         for name in files:
             new, old = os.path.join(folder, name), os.path.join(old_folder, name)
@@ -191,19 +195,40 @@ def leave(code) -> None:
 
 def _run_pelican(config: Path, tmp: Path, override: dict) -> dict:
     """Pelican into ``tmp``; its errors and its warnings about lost content as ``BuildError``.
-    ``tmp`` is new or an emptied tree (nothing to delete), so Pelican never deletes in it."""
+    ``tmp`` is new or an emptied tree (nothing to delete), so Pelican never deletes in it.
+    Side jobs (the search index) may still be writing into ``tmp``: see ``_finish``."""
     collector = _Collector()
     pelican_logger = logging.getLogger("pelican")
     pelican_logger.addHandler(collector)
     try:
-        settings = build_site(config, tmp, **{**override, "DELETE_OUTPUT_DIRECTORY": False})
+        settings = build_site(config, tmp, finish=False, **{**override, "DELETE_OUTPUT_DIRECTORY": False})
     except Exception as error:  # Pelican raises plain exceptions for template and reader errors
         raise BuildError(_("Pelican failed: {error}").format(error=error), where(error)) from error
     finally:
         pelican_logger.removeHandler(collector)
     if collector.messages:
+        side_jobs.settle(settings["OUTPUT_PATH"])
         raise BuildError(_("Pelican warned about lost content; the site was not rebuilt"), collector.messages)
     return settings
+
+
+def _complete(tmp: Path, output: Path, settings: dict, link_unchanged: bool, reused: bool) -> None:
+    """Compare and tidy what Pelican wrote while the side jobs (the search index) still run, then
+    wait for them (``coachsite.site.finish_site``) and do the same in the folders they wrote."""
+    busy = side_jobs.busy_folders(settings["OUTPUT_PATH"])
+    if link_unchanged:
+        keep_unchanged(tmp, output, skip=busy)
+    if reused:
+        drop_empty_folders(tmp, skip=busy)
+    try:
+        finish_site(settings)
+    except Exception as error:  # the search index's error, as Pelican's own would read
+        raise BuildError(_("Pelican failed: {error}").format(error=error), where(error)) from error
+    for folder in busy:
+        if link_unchanged:
+            keep_unchanged(tmp / folder, output / folder)
+        if reused and (tmp / folder).is_dir():
+            drop_empty_folders(tmp / folder)
 
 
 def build(
@@ -247,16 +272,14 @@ def build(
             shutil.rmtree(tmp, ignore_errors=True)  # a file where the reused tree has a folder: afresh
             reused = False
             settings = _run_pelican(config, tmp, override)
-        if link_unchanged:
-            keep_unchanged(tmp, output)
-        if reused:
-            drop_empty_folders(tmp)
+        _complete(tmp, output, settings, link_unchanged, reused)
         if carry:
             carry_over(tmp, output, carry)
         swap_into_place(tmp, output, discard)
         if record.with_suffix(".pending").exists():  # the record now describes output/
             os.replace(record.with_suffix(".pending"), record.with_suffix(".json"))
     finally:
+        side_jobs.settle(str(tmp))  # nothing may still write into a folder about to be deleted
         record.with_suffix(".pending").unlink(missing_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
     return BuildResult(output=output, seconds=time.perf_counter() - started, settings=settings)

@@ -7,6 +7,11 @@ waits for it only where its result is needed. A child never outlives its build: 
 of that output folder still running, so a failed build leaves nothing writing into a folder being
 deleted.
 
+A job may name the subfolder of the output it writes into (``folder``), and register with
+``when_finishing`` what must wait for it (the search page's index folder). ``finish`` runs those
+once every page is written, so ``coachsite.build`` can first compare the rest of the new site with
+the old one (``busy_folders`` says what to leave alone meanwhile) and wait only at the very end.
+
 Forking is used only where it is safe: on Linux, and only while the process runs no other threads
 (a forked child inherits locks other threads may hold). Elsewhere the work runs in the calling
 process at once, with the same result.
@@ -24,6 +29,7 @@ from collections.abc import Callable
 from coachsite.i18n import _
 
 _running: dict[str, list[SideJob]] = {}  # output folder -> jobs started for it and not yet settled
+_finishing: dict[str, list[Callable[[], None]]] = {}  # output folder -> what waits for its jobs
 
 
 def can_fork() -> bool:
@@ -41,8 +47,9 @@ class SideJob:
     can read its caches while the parent still reads the posts). Without a fork, ``function``
     runs in ``send``."""
 
-    def __init__(self, output: str, function: Callable, inbox: bool = False):
+    def __init__(self, output: str, function: Callable, inbox: bool = False, folder: str | None = None):
         self.output, self._done, self._value, self._error = output, False, None, None
+        self.folder = folder  # the subfolder of ``output`` the child writes into, if any
         self._process = self._pipe = self._inbox = None
         self._function = function
         if can_fork():
@@ -78,6 +85,10 @@ class SideJob:
             self._value = value
         else:
             self._error = value
+
+    def ready(self) -> bool:
+        """True when ``result()`` would not wait."""
+        return self._done or self._process is None or self._pipe.poll()
 
     def result(self):
         if not self._done and self._process is None:  # an inbox job never sent its input
@@ -140,7 +151,25 @@ def _forget(job: SideJob) -> None:
         _running.pop(job.output, None)
 
 
+def busy_folders(output: str) -> set[str]:
+    """The subfolders of ``output`` that jobs still running may be writing into."""
+    return {job.folder for job in _running.get(str(output), []) if job.folder and not job._done}
+
+
+def when_finishing(output: str, step: Callable[[], None]) -> None:
+    """Run ``step`` (which may wait for a job, and may raise) when ``finish(output)`` is called."""
+    _finishing.setdefault(str(output), []).append(step)
+
+
+def finish(output: str) -> None:
+    """Run the steps registered for ``output``, in order; the first error stops the rest."""
+    steps = _finishing.pop(str(output), [])
+    for step in steps:
+        step()
+
+
 def settle(output: str) -> None:
     """Stop every job of ``output`` still running (its build ended without asking for them)."""
+    _finishing.pop(str(output), None)
     for job in list(_running.get(str(output), [])):
         job.kill()

@@ -48,16 +48,33 @@ def _bytecode_cache(cache: str):
     return FileSystemBytecodeCache(str(folder))
 
 
-def build_site(config: Path | str, output: Path | str, **override) -> dict:
-    """Build the site into ``output``; return the settings used. Raises on Pelican errors."""
+def build_site(config: Path | str, output: Path | str, finish: bool = True, **override) -> dict:
+    """Build the site into ``output``; return the settings used. Raises on Pelican errors.
+
+    ``finish=False`` returns while side jobs (the search index) may still be writing into
+    ``output``: the caller then does other work and calls ``finish_site`` (``coachsite.build``)."""
     settings = load_settings(config, OUTPUT_PATH=str(Path(output).resolve()), **override)
     logging.getLogger("pelican").setLevel(logging.WARNING)
     _forget_failed_sitemap()
+    done = False
     try:
         Pelican(settings).run()
+        if finish:
+            finish_site(settings)
+        done = True
     finally:
-        side_jobs.settle(settings["OUTPUT_PATH"])  # a failed build leaves no child writing into output
+        if finish or not done:
+            side_jobs.settle(settings["OUTPUT_PATH"])  # a failed build leaves no child writing into output
     return settings
+
+
+def finish_site(settings: dict) -> None:
+    """Wait for the build's side jobs and let them complete the pages that show their results;
+    raises their errors. Always leaves no child running."""
+    try:
+        side_jobs.finish(settings["OUTPUT_PATH"])
+    finally:
+        side_jobs.settle(settings["OUTPUT_PATH"])
 
 
 def _forget_failed_sitemap() -> None:

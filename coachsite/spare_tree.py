@@ -85,11 +85,15 @@ def recycle(old: Path, spare: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def drop_empty_folders(root: Path) -> None:
-    """Remove the folders of a reused tree that this build left empty (bottom-up)."""
-    for folder, dirs, files in os.walk(str(root), topdown=False):
-        if not files and folder != str(root):
-            try:
-                os.rmdir(folder)  # fails (and is kept) if a subfolder stayed
-            except OSError:
-                pass
+def drop_empty_folders(root: Path, skip: set[str] = frozenset()) -> None:
+    """Remove the folders under ``root`` that this build left empty (bottom-up); ``root`` stays.
+    ``skip``: top-level folders left alone (a side job may still be writing there)."""
+    with os.scandir(root) as entries:
+        tops = [entry.path for entry in entries if entry.is_dir(follow_symlinks=False) and entry.name not in skip]
+    for top in tops:
+        for folder, _dirs, files in os.walk(top, topdown=False):
+            if not files:
+                try:
+                    os.rmdir(folder)  # fails (and is kept) if a subfolder stayed
+                except OSError:
+                    pass

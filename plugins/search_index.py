@@ -5,8 +5,10 @@ into ``zoeken/<hash>/`` of the output. It is forked when the articles generator 
 this build's caches (counts, entries, stems, sections) while Pelican reads the posts; when they
 are read and ordered (``article_generator_pretaxonomy``) the build sends it the posts as plain values and
 renders the pages on the other core. The search page, which must name the folder of its own
-build, waits for it when it is rendered (``SEARCH_INDEX`` is a ``PendingIndex``); ``finalized``
-waits too, so an error fails the build ("search index failed: …") once Pelican has finished and
+build, is rendered with markers in place of the folder and shard counts if the index is not done
+yet (``SEARCH_INDEX`` is a ``PendingIndex``); once Pelican has finished and the rest of the new
+site is compared with the old one, the build waits for the index (``coachsite.side_jobs.finish``)
+and the markers are filled in; an error then fails the build ("search index failed: …") and
 output/ is kept as it was. Where forking is not safe (not Linux, other threads running) the index
 is computed in the build's own process when the posts are read, with the same bytes.
 
@@ -25,6 +27,8 @@ import hashlib
 import json
 import logging
 import marshal
+import os
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,7 +39,9 @@ from coachsite.i18n import _
 from coachsite.newsletter.archive import write_atomically
 from coachsite.search import MAX_WORD, load_groups
 from coachsite.search_cache import CountCache, _code_digest, preload
-from coachsite.search_files import STEMS_NAME, write_index
+from coachsite import side_jobs
+from coachsite.page_signatures import Unknown
+from coachsite.search_files import SEARCH_DIR, STEMS_NAME, write_index
 from coachsite.search_index import Document, Section, Stems, html_text, sections_of
 from coachsite.side_jobs import SideJob
 
@@ -138,16 +144,24 @@ def _index_when_sent(receive, cache: Path | None, output: str) -> dict:
 
 
 class PendingIndex:
-    """``SEARCH_INDEX`` while the child computes it: a template reading a field (the search page)
-    or ``repr`` (its page signature) waits for the index; the result is kept."""
+    """``SEARCH_INDEX`` while the child computes it. A page rendered before the child is done
+    (the search page) gets markers in place of the index's fields, and ``fill`` writes the values
+    into it once the child is done, after the rest of the site is written and compared
+    (``coachsite.side_jobs.finish``). Until then its ``repr`` (the page's signature) is unknown,
+    so the render cache renders that page anew. A page rendered after the child finished gets
+    the values at once."""
 
     def __init__(self, job: SideJob, last: Path | None):
         self._job, self._last, self._value = job, last, None
+        self._token = os.urandom(6).hex()
+        self._marked = False  # a marker was handed out for the page being rendered
+        self._files: list[str] = []  # pages written with markers
 
     def send(self, posts_groups_previous: tuple) -> None:
         self._job.send(posts_groups_previous)
 
     def value(self) -> dict:
+        """The index's descriptor, waiting for the child if need be."""
         if self._value is None:
             try:
                 result = self._job.result()
@@ -159,22 +173,74 @@ class PendingIndex:
             self._value = result
         return self._value
 
+    def _known(self) -> dict | None:
+        if self._value is None and self._job.ready():
+            self.value()
+        return self._value
+
+    def _field(self, name: str):
+        known = self._known()
+        if known is None:
+            self._marked = True
+            return _Marker(self._token, name)
+        return known[name]
+
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
         try:
-            return self.value()[name]
+            return self._field(name)
         except KeyError:
             raise AttributeError(name) from None
 
     def __getitem__(self, name):
-        return self.value()[name]
-
-    def get(self, name, default=None):
-        return self.value().get(name, default)
+        return self._field(name)
 
     def __repr__(self) -> str:
-        return repr(self.value())
+        known = self._known()
+        if known is None:
+            raise Unknown("the search index is still being computed")
+        return repr(known)
+
+    def written(self, path: str) -> None:
+        if self._marked:
+            self._files.append(path)
+            self._marked = False
+
+    def fill(self) -> None:
+        """Put the index's values where the pages written before it was done have markers."""
+        value = self.value()
+        pattern = re.compile(rf"{_MARK}{self._token}:([\w.]+){_MARK}")
+
+        def field(match: re.Match) -> str:
+            found = value
+            for part in match[1].split("."):
+                found = found.get(part, "") if isinstance(found, dict) else ""
+            return str(found)
+
+        for path in self._files:
+            page = Path(path)
+            page.write_text(pattern.sub(field, page.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+_MARK = "@@zoekindex@@"  # around a field's name in a page rendered before the index was done
+
+
+class _Marker(str):
+    """A field of the index not known yet, as rendered text: ``@@zoekindex@@<token>:shards.p@@zoekindex@@``."""
+
+    def __new__(cls, token: str, name: str):
+        marker = super().__new__(cls, f"{_MARK}{token}:{name}{_MARK}")
+        marker.token, marker.name = token, name
+        return marker
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _Marker(self.token, f"{self.name}.{name}")
+
+    def __getitem__(self, name):
+        return self.__getattr__(name)
 
 
 def _done(result: dict, last: Path | None) -> None:
@@ -192,7 +258,7 @@ def prepare(generator):
     output = settings["OUTPUT_PATH"]
     _failed.pop(output, None)  # left by an earlier build that failed before ``finish``
     cache = Path(settings["CACHE_PATH"]) if settings.get("CACHE_PATH") else None
-    job = SideJob(output, functools.partial(_index_when_sent, cache=cache, output=output), inbox=True)
+    job = SideJob(output, functools.partial(_index_when_sent, cache=cache, output=output), inbox=True, folder=SEARCH_DIR)
     _pending[output] = PendingIndex(job, cache / LAST_INDEX if cache else None)
 
 
@@ -209,29 +275,40 @@ def start(generator):
     groups = load_groups(settings)  # errors name the file and line
     if settings["OUTPUT_PATH"] not in _pending:
         prepare(generator)
-    pending = _pending[settings["OUTPUT_PATH"]]
+    output = settings["OUTPUT_PATH"]
+    pending = _pending[output]
     previous = settings.get("RENDER_PREVIOUS_OUTPUT")  # the site this build replaces
     pending.send(([source(article) for article in generator.articles], groups, previous))
     generator.context["SEARCH_INDEX"] = pending
+    side_jobs.when_finishing(output, functools.partial(finish, output))
 
 
 _pending: dict[str, PendingIndex] = {}  # output folder -> the index being computed for it
 
 
-def finish(pelican):
-    """Wait for the index, then fail the build after Pelican's own end-of-build work (other
-    plugins, e.g. the sitemap, keep state between builds of one process and would be left
-    half-way by an error raised earlier)."""
-    output = pelican.settings["OUTPUT_PATH"]
+def written(path, context):
+    """A page is written: if it got markers, ``fill`` will rewrite it."""
+    pending = context.get("SEARCH_INDEX")
+    if isinstance(pending, PendingIndex):
+        pending.written(path)
+
+
+def finish(output: str) -> None:
+    """Once every page is written (``coachsite.side_jobs.finish``, after Pelican returned): wait
+    for the index, fill in the pages rendered before it was done, and fail the build if it
+    failed. Not earlier: other plugins (the sitemap) keep state between builds of one process
+    and would be left half-way by an error raised inside Pelican."""
     pending = _pending.pop(output, None)
     if pending is not None:
         pending.value()
     error = _failed.pop(output, None)
     if error:
         raise RuntimeError(_("the search index could not be made: {error}").format(error=error))
+    if pending is not None:
+        pending.fill()
 
 
 def register():
     signals.article_generator_init.connect(prepare)
     signals.article_generator_pretaxonomy.connect(start)
-    signals.finalized.connect(finish)
+    signals.content_written.connect(written)
