@@ -43,6 +43,7 @@ import json
 import marshal
 import math
 import os
+import sys
 from pathlib import Path
 
 from coachsite.search import MAX_WORD, STOPWORDS, TermGroup
@@ -141,11 +142,16 @@ def dictionary_entries(cache: Path | None) -> dict[str, str]:
     return entries
 
 
+def _site_compound_words(site_words) -> list[str]:
+    """The site's words that join the Dutch word list as known words for compound splitting."""
+    dictionary = dictionary_words()
+    return [w for w in site_words if w.isalpha() and w not in dictionary]
+
+
 def compound_entries(site_words: set[str], cache: Path | None = None) -> dict[str, tuple[str, str]]:
     """Known words for compound splitting: the Dutch word list plus the site's own words."""
     entries = {key: (key, text) for key, text in dictionary_entries(cache).items()}
-    dictionary = dictionary_words()
-    for key, found in _parts(w for w in site_words if w.isalpha() and w not in dictionary).items():
+    for key, found in _parts(_site_compound_words(site_words)).items():
         if key in entries:
             found |= set(json.loads(entries[key][1].split(":", 1)[1]))
         entries[key] = (key, _entry(key, sorted(found)))
@@ -242,8 +248,47 @@ def posting_entries(counted: Counted, kept: list[list[list[str]]], previous: dic
     return entries, tails, copies, records
 
 
-def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | None = None, cache: Path | None = None) -> tuple[dict[str, bytes], dict]:
-    """Every file of the index (relative path -> bytes) and what the search page must know."""
+class Unchanged:
+    """A file whose inputs are those of the same file in the last index (``search_cache.LastIndex``):
+    its bytes are the same, so ``write_index`` links the old file; ``make()`` makes it anyway
+    (when the old file is gone or was changed)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make):
+        self.make = make
+
+
+def _reusable(prefix: str, inputs, files: dict, last, make_all) -> int:
+    """The shards of ``prefix``: ``Unchanged`` when ``inputs`` equal the last index's, else made
+    now by ``make_all(files)`` (which returns their count)."""
+    old = last.inputs.get(prefix) if last else None
+    if old and last.same(prefix, (inputs, old[1])):
+        made: dict[str, bytes] = {}
+
+        def make(path: str) -> bytes:
+            if not made:
+                make_all(made)
+            return made[path]
+
+        for number in range(old[1]):
+            path = f"{prefix}/{number}.json"
+            files[path] = Unchanged(functools.partial(make, path))
+        return old[1]
+    count = make_all(files)
+    if last:
+        last.same(prefix, (inputs, count))
+    return count
+
+
+def _article_file(doc: Document) -> bytes:
+    sections = [[s.anchor, s.heading, s.text] for s in doc.sections]
+    return _json({"u": doc.url, "t": doc.title, "m": doc.theme, "d": doc.date, "s": sections})
+
+
+def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | None = None, cache: Path | None = None, last=None) -> tuple[dict[str, bytes], dict]:
+    """Every file of the index (relative path -> bytes, or ``Unchanged`` given ``last``, the
+    last index) and what the search page must know."""
     stems = stems or Stems()
     phrases = {tuple(stems(w) for w in p.split()) for g in groups for p in g.phrases() if " " in p}
     counted = count_documents(docs, stems, phrases)
@@ -259,13 +304,24 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
     # "klachtenafhandling" is corrected to a thesaurus word even where no article uses it.
     group_words = {w for g in groups for phrase in g.phrases() for w in phrase.split()}
     # ``_entry(w, [count, stem])`` spelt out: two encoder calls fewer for each of ~20,000 words
-    typo = {w: (f"{len(w)}{w[0]}", f"{_encode(w)}:[{vocabulary.get(w, 0)},{_encode(stems(w))}]") for w in set(vocabulary) | group_words if len(w) >= TYPO_MIN - 1}
-    shards["w"] = _sharded("w", typo, files)
-    shards["c"] = _sharded("c", compound_entries(set(vocabulary), cache), files)
+    typo_words = {w: vocabulary.get(w, 0) for w in set(vocabulary) | group_words if len(w) >= TYPO_MIN - 1}
+    typo_inputs = hashlib.sha1(marshal.dumps(sorted(typo_words.items()))).hexdigest()
+
+    def typo_shards(into: dict) -> int:
+        typo = {w: (f"{len(w)}{w[0]}", f"{_encode(w)}:[{count},{_encode(stems(w))}]") for w, count in typo_words.items()}
+        return _sharded("w", typo, into)
+
+    shards["w"] = _reusable("w", typo_inputs, files, last, typo_shards)
+    compound_inputs = hashlib.sha1("\n".join(sorted(_site_compound_words(vocabulary))).encode()).hexdigest()
+    shards["c"] = _reusable("c", compound_inputs, files, last, lambda into: _sharded("c", compound_entries(set(vocabulary), cache), into))
+    keys = stems.counts.keys if stems.counts is not None else None  # each document's inputs
     filters: dict[str, dict[str, list[int]]] = {"thema": {}, "auteur": {}, "tag": {}}
     for doc_id, doc in enumerate(docs):
-        sections = [[s.anchor, s.heading, s.text] for s in doc.sections]
-        files[f"d/{doc_id}.json"] = _json({"u": doc.url, "t": doc.title, "m": doc.theme, "d": doc.date, "s": sections})
+        path = f"d/{doc_id}.json"
+        if last and keys and last.same(path, keys[doc_id]):
+            files[path] = Unchanged(functools.partial(_article_file, doc))
+        else:
+            files[path] = _article_file(doc)
         for name, values in (("thema", [doc.theme]), ("auteur", doc.authors), ("tag", doc.tags)):
             for value in values:
                 filters[name].setdefault(value, []).append(doc_id)
@@ -278,10 +334,11 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
     return files, meta
 
 
-def content_hash(files: dict[str, bytes]) -> str:
+def content_hash(digests: dict[str, bytes]) -> str:
+    """The index folder's name: a hash of every file's path and SHA-256 digest."""
     digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
+    for path in sorted(digests):
+        digest.update(path.encode() + b"\0" + digests[path])
     return digest.hexdigest()[:12]
 
 
@@ -293,59 +350,68 @@ def write_index(docs: list[Document], groups: list[TermGroup], site: Path, cache
     ``cache``: a folder for what earlier builds computed (stems, per-document counts: see
     ``coachsite.search_cache``, and a record of the files written); ``previous``: the site being
     replaced. A file whose bytes equal those of the same file in the previous index folder is a
-    hard link to it (an edit to one post changes a few files of ~2,000 at 1,000 posts)."""
-    from coachsite.search_cache import CountCache  # noqa: PLC0415 - only builds with a cache folder
+    hard link to it (an edit to one post changes a few files of ~2,000 at 1,000 posts); a file
+    whose inputs did not change (``Unchanged``) is linked without being made again."""
+    from coachsite.search_cache import CountCache, LastIndex  # noqa: PLC0415 - only builds with a cache folder
 
     counts = CountCache(Path(cache)) if cache else None
     stems = Stems(Path(cache) / STEMS_NAME if cache else None, counts=counts)
-    files, meta = index_files(docs, groups, stems, Path(cache) if cache else None)
+    last = LastIndex(Path(cache) / FILES_RECORD if cache else None, previous, _files_version())
+    files, meta = index_files(docs, groups, stems, Path(cache) if cache else None, last)
     stems.save()
     if counts is not None:
         counts.save()
-    digests = {path: hashlib.sha256(data).digest() for path, data in files.items()}
-    folder = Path(site) / SEARCH_DIR / content_hash(files)
-    record_path = Path(cache) / FILES_RECORD if cache else None
-    old_folder, old = _last_files(record_path, previous)
+    digests = {}
+    for path, data in files.items():
+        if isinstance(data, Unchanged):
+            recorded = last.files.get(path)
+            if recorded:
+                digests[path] = recorded[0]
+                continue
+            data = files[path] = data.make()
+        digests[path] = hashlib.sha256(data).digest()
+    folder = Path(site) / SEARCH_DIR / content_hash(digests)
     for sub in {path.split("/")[0] for path in files if "/" in path}:
         (folder / sub).mkdir(parents=True, exist_ok=True)
     record = {}
     for path, data in files.items():
         target = str(folder / path)
-        recorded = old.get(path)
-        info = recorded and recorded[0] == digests[path] and _link_if_same(old_folder + path, target, recorded, data)
+        recorded = last.files.get(path)
+        if isinstance(data, Unchanged):
+            info = _link_if_same(last.folder + path, target, recorded, None)
+            data = data.make() if not info else None
+        else:
+            info = recorded and recorded[0] == digests[path] and _link_if_same(last.folder + path, target, recorded, data)
         if not info:
             with open(target, "wb") as handle:
                 handle.write(data)
             info = os.stat(target)
         record[path] = (digests[path], info.st_size, info.st_mtime_ns, info.st_ino)
-    if record_path:
-        with contextlib.suppress(OSError):
-            tmp = record_path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(marshal.dumps({"folder": f"{SEARCH_DIR}/{folder.name}/", "files": record}))
-            os.replace(tmp, record_path)
+    last.save(f"{SEARCH_DIR}/{folder.name}/", record)
     return {**meta, "url": f"{SEARCH_DIR}/{folder.name}/", "files": len(files)}
 
 
-def _last_files(record_path: Path | None, previous: Path | None) -> tuple[str, dict]:
-    """The previous site's index folder (``…/zoeken/<hash>/``) and its recorded files, if known."""
-    if not (record_path and previous):
-        return "", {}
-    try:
-        data = marshal.loads(record_path.read_bytes())
-        return str(Path(previous) / data["folder"]) + os.sep, dict(data["files"])
-    except (OSError, ValueError, EOFError, TypeError, KeyError):
-        return "", {}
+def _files_version() -> str:
+    """The code and constants that make the index's files: inputs of another version count for nothing."""
+    from coachsite.search_cache import _code_digest  # noqa: PLC0415 - it imports this module
+    from coachsite.search_index import AVERAGE_GRID, B, K1  # noqa: PLC0415
+
+    constants = (sorted(SHARD_BYTES.items()), HEAD, TYPO_MIN, PART_MIN, K1, B, AVERAGE_GRID, os.stat(DICTIONARY).st_size, os.stat(DICTIONARY).st_mtime_ns)
+    return _code_digest(sys.modules[__name__]) + repr(constants)
 
 
-def _link_if_same(source: str, target: str, recorded: tuple, data: bytes) -> os.stat_result | None:
+def _link_if_same(source: str, target: str, recorded: tuple | None, data: bytes | None) -> os.stat_result | None:
     """Hard-link ``source`` to ``target`` if it holds ``data``; return its ``stat``. Trusted
     without reading only while it is the very file recorded (inode, size, modification time);
-    otherwise (replaced by ``keep_unchanged``, or changed by hand) its bytes are compared."""
+    otherwise (replaced by ``keep_unchanged``, or changed by hand) its bytes are compared, or,
+    with no ``data`` (an ``Unchanged`` file), it is not used."""
+    if not recorded:
+        return None
     try:
         info = os.stat(source)
-        if info.st_size != len(data):
-            return None
-        if (info.st_mtime_ns, info.st_ino) != tuple(recorded[2:]):
+        if (info.st_size, info.st_mtime_ns, info.st_ino) != tuple(recorded[1:]):
+            if data is None or info.st_size != len(data):
+                return None
             with open(source, "rb") as handle:
                 if handle.read() != data:
                     return None

@@ -261,6 +261,26 @@ def test_an_index_file_changed_by_hand_or_a_damaged_cache_is_never_reused(tmp_pa
     assert files_of(site) == full_build(content, tmp_path)
 
 
+def test_index_files_whose_inputs_did_not_change_are_linked_unless_changed_by_hand(tmp_path, content):
+    """An article's data file and the typo and compound shards are not made again when their inputs
+    are the last build's (``search_files.Unchanged``): linked, or made anyway if the old file changed."""
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=str(cache))
+    folder = _index_folder(site)
+    article, typo = folder / "d" / "0.json", folder / "w" / "0.json"
+    good = article.read_bytes()
+    inode = typo.stat().st_ino
+    article.unlink()  # never write through a hard link
+    article.write_bytes(good.replace(b"{", b"{ ", 1))
+    post = content / POST
+    post.write_text(post.read_text(encoding="utf-8").replace("Ze had gelijk.", "Ze had gelijk, zei ze.", 1), encoding="utf-8")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=str(cache))
+    folder = _index_folder(site)
+    assert (folder / "d" / "0.json").read_bytes() == good
+    assert (folder / "w" / "0.json").stat().st_ino == inode  # no new word: the typo shards are the old files
+    assert files_of(site) == full_build(content, tmp_path)
+
+
 def test_the_replaced_site_is_kept_as_spare_folders_or_deleted_by_another_process(tmp_path, content):
     """make html (scripts/build.py) returns once the new site is in place; the old one becomes the
     next build's folders (coachsite/spare_tree.py), or, when a spare is already there, is removed
