@@ -144,7 +144,7 @@ ENTRIES_NAME = "search-entries.marshal"  # per term its serialised head and tail
 class EntryCache:
     """Per term the serialised posting entries (head, tail) of the last build, reused for every
     term no changed document has: its postings are then the same, because BM25's average length
-    is quantised (``search_index.average_length``) and its idf depends only on the term's
+    and each post's length are on a grid (``search_index.on_grid``) and its idf depends only on the term's
     document frequency and the number of documents. Anything else (another number of documents,
     another average, a document moved, code or phrases changed, a lost count) reuses nothing.
 
@@ -160,7 +160,7 @@ class EntryCache:
         from coachsite import search_files  # noqa: PLC0415 - it imports this module
 
         # the code, and the values a test (or the benchmark) may set at run time: HEAD, BM25's k1 and b
-        constants = (search_files.HEAD, search_index.K1, search_index.B, search_index.AVERAGE_GRID)
+        constants = (search_files.HEAD, search_index.K1, search_index.B, search_index.LENGTH_GRID)
         self.version = _code_digest(search_files) + self.counts.version + repr(constants)
         try:
             data = _read(self.path)
@@ -179,7 +179,11 @@ class EntryCache:
                 before = self.counts.known.get(old)
                 if before is None:  # the old document's terms are unknown: nothing is safe
                     return {}
-                dirty.update(before[0], counted.weighted[position])
+                old_tf, new_tf = before[0], counted.weighted[position]
+                if search_index.on_grid(before[3]) != counted.lengths[position]:  # every score of the post changed
+                    dirty.update(old_tf, new_tf)
+                else:  # only the terms whose frequency changed (or that came or went)
+                    dirty.update(term for term in old_tf.keys() | new_tf.keys() if old_tf.get(term) != new_tf.get(term))
         for term in dirty:
             terms.pop(term, None)
         return terms

@@ -394,9 +394,9 @@ def write_index(docs: list[Document], groups: list[TermGroup], site: Path, cache
 def _files_version() -> str:
     """The code and constants that make the index's files: inputs of another version count for nothing."""
     from coachsite.search_cache import _code_digest  # noqa: PLC0415 - it imports this module
-    from coachsite.search_index import AVERAGE_GRID, B, K1  # noqa: PLC0415
+    from coachsite.search_index import B, K1, LENGTH_GRID  # noqa: PLC0415
 
-    constants = (sorted(SHARD_BYTES.items()), HEAD, TYPO_MIN, PART_MIN, K1, B, AVERAGE_GRID, os.stat(DICTIONARY).st_size, os.stat(DICTIONARY).st_mtime_ns)
+    constants = (sorted(SHARD_BYTES.items()), HEAD, TYPO_MIN, PART_MIN, K1, B, LENGTH_GRID, os.stat(DICTIONARY).st_size, os.stat(DICTIONARY).st_mtime_ns)
     return _code_digest(sys.modules[__name__]) + repr(constants)
 
 

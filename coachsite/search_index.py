@@ -205,18 +205,23 @@ def count_document(doc: Document, stems: Stems, starts: dict) -> tuple[dict[str,
     return tf, seen, phrase_forms, max(1, len(doc.fields["body"]))
 
 
-# The average body length of BM25 is rounded to a grid of 1/32 of a binary order of magnitude
-# (steps of ~2.2%): a cold build computes it from the same posts alike, and an edit to one post
-# almost never moves it, so the scores of the other posts stay the same between builds and a warm
-# build re-serialises only the terms an edit touched (``search_cache.EntryCache``). The error
-# (at most ~1.1% of the average) changes scores far less than the field weights do.
-AVERAGE_GRID = 32
+# BM25's lengths are rounded to a grid of 1/32 of a binary order of magnitude (steps of ~2.2%):
+# the average, so that an edit to one post almost never moves it and the scores of the other posts
+# stay the same between builds; and each post's own length, so that a small edit (a typo, a
+# sentence) changes the scores of the words it touched only, not of every word of the post. A warm
+# build then re-serialises only those terms (``search_cache.EntryCache``). The error (at most
+# ~1.1% of a length) changes scores far less than the field weights do.
+LENGTH_GRID = 32
+
+
+def on_grid(length: float) -> float:
+    return 2.0 ** (round(math.log2(length) * LENGTH_GRID) / LENGTH_GRID)
 
 
 def average_length(lengths: list[int]) -> float:
     if not lengths:
         return 1.0
-    return 2.0 ** (round(math.log2(sum(lengths) / len(lengths)) * AVERAGE_GRID) / AVERAGE_GRID)
+    return on_grid(sum(lengths) / len(lengths))
 
 
 @dataclass
@@ -225,7 +230,7 @@ class Counted:
     frequencies and body length, per term its document frequency and idf."""
 
     weighted: list[dict[str, float]]
-    lengths: list[int]
+    lengths: list[float]  # on the grid (``on_grid``)
     average: float
     df: Counter
     idf: dict[str, float]
@@ -260,7 +265,7 @@ def count_documents(docs: list[Document], stems: Stems, phrases=()) -> Counted:
     n = len(docs)
     df = Counter(chain.from_iterable(weighted))
     idf = {stem: math.log(1 + (n - count + 0.5) / (count + 0.5)) for stem, count in df.items()}
-    return Counted(weighted, lengths, average_length(lengths), df, idf, forms, vocabulary)
+    return Counted(weighted, [on_grid(length) for length in lengths], average_length(lengths), df, idf, forms, vocabulary)
 
 
 def term_postings(counted: Counted, terms: set[str] | None = None) -> dict[str, dict[int, float]]:

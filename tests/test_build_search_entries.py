@@ -95,3 +95,19 @@ def test_entries_made_with_another_head_length_are_not_reused(tmp_path, monkeypa
     _indexed(docs, tmp_path)
     monkeypatch.setattr(search_files, "HEAD", 2)
     assert _indexed(docs, tmp_path) == _indexed(docs, tmp_path / "empty")
+
+
+def test_a_small_edit_to_a_long_post_rescores_only_the_words_it_touched(tmp_path, monkeypatch):
+    """Each post's length is on the grid too (``search_index.on_grid``): one word more in a post of
+    300 words leaves its length, so only that word's postings are scored again."""
+    docs = _site()
+    long_text = " ".join(["Een klant wil weten waar hij aan toe is, dus zeg wat wel en niet kan."] * 20)
+    docs[2] = _doc(2, long_text)
+    _indexed(docs, tmp_path)
+    scored = []
+    head_and_tail = search_files._head_and_tail
+    monkeypatch.setattr(search_files, "_head_and_tail", lambda scores: (scored.append(scores), head_and_tail(scores))[1])
+    docs[2] = _doc(2, long_text + " Koffie.")
+    warm = _indexed(docs, tmp_path)
+    assert len(scored) == 1  # "koffie" only
+    assert warm == _indexed(docs, tmp_path / "cold")
