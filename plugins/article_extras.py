@@ -99,13 +99,14 @@ def article_jsonld(article, settings) -> dict:
 
 def hide_tags(generator) -> None:
     """Internal tags leave the articles before Pelican makes its tag list (and its tag pages)
-    from them (``article_generator_pretaxonomy``). ``PLUGINS`` lists this plugin before
+    from them (``article_generator_pretaxonomy``), and their URLs are kept (``freeze``: slug,
+    date and theme are final once the posts are read). ``PLUGINS`` lists this plugin before
     ``search_index``, which takes the posts at the same signal, so the index never sees them."""
-    if not generator.settings.get("SITE_BUILD", True):
-        return
+    site_build = generator.settings.get("SITE_BUILD", True)
     hidden = set(generator.settings.get("HIDDEN_TAGS", ()))
     for article in list(generator.articles) + list(generator.drafts) + list(generator.hidden_articles):
-        if getattr(article, "tags", None):
+        freeze(article)
+        if site_build and getattr(article, "tags", None):
             article.tags = [t for t in article.tags if t.name not in hidden]
 
 
