@@ -47,15 +47,15 @@ from pathlib import Path
 
 from coachsite.search import MAX_WORD, STOPWORDS, TermGroup
 from coachsite.search_cache import EntryCache
+from coachsite.search_compounds import compound_entries
 from coachsite.search_index import Counted, Document, Stems, count_documents, term_postings
+from coachsite.search_json import _encode, _entry, _json
 
-DICTIONARY = Path(__file__).resolve().parent / "data" / "woorden-nl.txt"
 SEARCH_DIR = "zoeken"
 STEMS_NAME = "search-stems.json"  # in the cache folder: the stems of earlier builds
 SHARD_BYTES = {"p": 4_000, "q": 16_000, "w": 8_000, "c": 16_000}
 HEAD = 40  # articles per posting head: enough to rank the first page of most queries  # raw JSON per shard, before gzip
 TYPO_MIN = 5  # shorter query words are not corrected; candidates are one letter shorter
-PART_MIN = 3
 
 
 FNV: dict[str, int] = {}  # key -> its FNV-1a: a pure function, memoised (``EntryCache`` keeps it between builds)
@@ -70,20 +70,6 @@ def shard(key: str, count: int) -> int:
             value = ((value ^ ord(char)) * 0x01000193) & 0xFFFFFFFF
         FNV[key] = value
     return value % count
-
-
-# One encoder for the ~50,000 values of a 1,000-post index: ``json.dumps`` with options builds a
-# new encoder on every call, which cost as much as the encoding itself.
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def _json(data) -> bytes:
-    return _encode(data).encode("utf-8")
-
-
-def _entry(name: str, value) -> str:
-    """One ``"name":value`` member of a shard's JSON object."""
-    return _encode(name) + ":" + _encode(value)
 
 
 def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, bytes], extra: dict[str, set[str]] | None = None) -> int:
@@ -105,51 +91,6 @@ def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, 
 def _delta(ids: list[int]) -> list[int]:
     """Sorted ids as gaps: small numbers are fewer bytes, before and after gzip."""
     return [b - a for a, b in zip([0] + ids, ids)]
-
-
-@functools.lru_cache(maxsize=1)
-def dictionary_words() -> frozenset[str]:
-    lines = DICTIONARY.read_text(encoding="utf-8").splitlines()
-    return frozenset(line for line in lines if line and not line.startswith("#"))
-
-
-def _parts(words) -> dict[str, set[str]]:
-    parts: collections.defaultdict[str, set[str]] = collections.defaultdict(set)  # no empty set per word
-    for word in words:
-        if PART_MIN <= len(word) <= 20:
-            parts["h" + word[:2]].add(word)
-            parts["t" + word[-3:]].add(word)
-    return dict(parts)
-
-
-@functools.lru_cache(maxsize=2)
-def dictionary_entries(cache: Path | None) -> dict[str, str]:
-    """Heads and tails of the Dutch word list as shard entries: the same for every build, so they
-    are computed once per process and kept in ``cache`` (Pelican's cache folder) between builds."""
-    digest = hashlib.sha256(DICTIONARY.read_bytes() + str(PART_MIN).encode()).hexdigest()[:12]
-    path = Path(cache) / f"search-compounds-{digest}.tsv" if cache else None
-    with contextlib.suppress(OSError):
-        if path:
-            return dict(line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines())
-    entries = {key: _entry(key, sorted(found)) for key, found in _parts(dictionary_words()).items()}
-    if path:
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text("".join(f"{key}\t{text}\n" for key, text in entries.items()), encoding="utf-8")
-            os.replace(tmp, path)
-    return entries
-
-
-def compound_entries(site_words: set[str], cache: Path | None = None) -> dict[str, tuple[str, str]]:
-    """Known words for compound splitting: the Dutch word list plus the site's own words."""
-    entries = {key: (key, text) for key, text in dictionary_entries(cache).items()}
-    dictionary = dictionary_words()
-    for key, found in _parts(w for w in site_words if w.isalpha() and w not in dictionary).items():
-        if key in entries:
-            found |= set(json.loads(entries[key][1].split(":", 1)[1]))
-        entries[key] = (key, _entry(key, sorted(found)))
-    return entries
 
 
 def stemmed_groups(groups: list[TermGroup], stems: Stems, known: set[str]) -> list[list[list[str]]]:
@@ -261,7 +202,7 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
     # ``_entry(w, [count, stem])`` spelt out: two encoder calls fewer for each of ~20,000 words
     typo = {w: (f"{len(w)}{w[0]}", f"{_encode(w)}:[{vocabulary.get(w, 0)},{_encode(stems(w))}]") for w in set(vocabulary) | group_words if len(w) >= TYPO_MIN - 1}
     shards["w"] = _sharded("w", typo, files)
-    shards["c"] = _sharded("c", compound_entries(set(vocabulary), cache), files)
+    shards["c"] = _sharded("c", compound_entries(set(vocabulary)), files)
     filters: dict[str, dict[str, list[int]]] = {"thema": {}, "auteur": {}, "tag": {}}
     for doc_id, doc in enumerate(docs):
         sections = [[s.anchor, s.heading, s.text] for s in doc.sections]
