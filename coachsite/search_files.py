@@ -72,12 +72,32 @@ def shard(key: str, count: int) -> int:
     return value % count
 
 
-def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, bytes], extra: dict[str, set[str]] | None = None) -> int:
+# Posting shards per article, and never fewer than SHARD_MIN, on a small site. Its term groups'
+# entries are a fixed weight (every term's entry is copied to the shard of each group mate): by
+# bytes alone the project's 22 posts made 385 files of ~4 KB, and creating each new file costs a
+# build 0.2-0.3 ms; now 33 of ~35 KB (~11 KB gzip per query word). At 1,000 and 10,000 generated
+# articles (bench/generate.py) the byte rule gives fewer files than this cap (1,123 and 1,886), so
+# the counts and download sizes of large sites are those of the byte rule alone.
+SHARDS_PER_ARTICLE = {"p": 1.5}
+SHARD_MIN = 16
+
+
+def shard_count(prefix: str, size: int, articles: int | None = None) -> int:
+    """Shards for ``size`` raw bytes of entries: ``SHARD_BYTES`` each, at most
+    ``SHARDS_PER_ARTICLE`` × ``articles`` (never fewer than ``SHARD_MIN``) where that is set."""
+    count = max(1, math.ceil(size / SHARD_BYTES[prefix]))
+    per_article = SHARDS_PER_ARTICLE.get(prefix)
+    if articles is not None and per_article:
+        count = min(count, max(SHARD_MIN, math.ceil(per_article * articles)))
+    return count
+
+
+def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, bytes], extra: dict[str, set[str]] | None = None, articles: int | None = None) -> int:
     """``entries``: name -> (shard key, its ``_entry``); ``extra``: name -> more shard keys that
-    carry a copy. Writes ``prefix/<n>.json`` files; returns the count. Each value is serialised
-    once; a shard is the concatenation of its entries."""
+    carry a copy. Writes ``prefix/<n>.json`` files; returns the count (``shard_count``; ``articles``:
+    the site's). Each value is serialised once; a shard is the concatenation of its entries."""
     extra = extra or {}
-    count = max(1, math.ceil(sum(len(text) * (1 + len(extra.get(name, ()))) for name, (_, text) in entries.items()) / SHARD_BYTES[prefix]))
+    count = shard_count(prefix, sum(len(text) * (1 + len(extra.get(name, ()))) for name, (_, text) in entries.items()), articles)
     shards: list[list[str]] = [[] for _ in range(count)]
     for name in sorted(entries):
         key, text = entries[name]
@@ -195,7 +215,7 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
     entries, tails, copies, records = posting_entries(counted, kept, reuse and reuse.unchanged(counted))
     if reuse:
         reuse.save(counted, records)
-    shards = {"p": _sharded("p", entries, files, copies), "q": _sharded("q", tails, files)}
+    shards = {"p": _sharded("p", entries, files, copies, len(docs)), "q": _sharded("q", tails, files)}
     # Typo candidates: the site's words, and the words of the term groups (count 0), so that
     # "klachtenafhandling" is corrected to a thesaurus word even where no article uses it.
     group_words = {w for g in groups for phrase in g.phrases() for w in phrase.split()}

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
+
+import pytest
 
 from coachsite import search_compounds
+from coachsite.search_files import SHARD_MIN, SHARDS_PER_ARTICLE, shard_count
 
 
 def test_the_shipped_compound_entries_are_current():
@@ -45,3 +49,28 @@ def test_site_words_join_the_dictionary_entries():
     assert words["hkl"] == sorted(shipped + ["klantbudget"])
     assert "xyzzyklant" in words["hxy"] and "xyzzyklant" in words["tant"]
     assert not any("42" in found for found in words.values())
+
+
+@pytest.mark.parametrize("size, articles, count", [
+    (4_491_969, 1_000, 1_123),  # raw posting bytes of 1,000 articles of bench/generate.py: the byte rule
+    (7_541_404, 10_000, 1_886),  # 10,000 articles: the byte rule (#14's download sizes depend on it)
+    (1_539_325, 22, 33),  # the project's own 22 posts: 1.5 per article instead of 385
+    (1_539_325, 2, SHARD_MIN),
+    (3_000, 2, 1),  # fewer bytes than one shard: one file
+])
+def test_posting_shards_grow_with_the_articles_on_a_small_site(size, articles, count):
+    assert shard_count("p", size, articles) == count
+
+
+def test_other_prefixes_and_unknown_article_counts_keep_the_byte_rule():
+    assert shard_count("p", 1_539_325) == 385
+    assert shard_count("c", 880_116, 22) == 56
+    assert shard_count("w", 109_598, 22) == 14
+
+
+def test_the_own_site_has_tens_of_posting_files(indexed_site):
+    (folder,) = (path for path in (indexed_site / "zoeken").iterdir() if path.is_dir())
+    articles = len(list((folder / "d").iterdir()))
+    posting = len(list((folder / "p").iterdir()))
+    assert posting == max(SHARD_MIN, math.ceil(SHARDS_PER_ARTICLE["p"] * articles)) < 100
+    assert sum(1 for path in folder.rglob("*") if path.is_file()) < 150
