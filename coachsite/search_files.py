@@ -47,7 +47,7 @@ from pathlib import Path
 
 from coachsite.search import MAX_WORD, STOPWORDS, TermGroup
 from coachsite.search_cache import EntryCache
-from coachsite.search_compounds import compound_entries
+from coachsite.search_compounds import compound_entries, dictionary_entries, dictionary_words
 from coachsite.search_index import Counted, Document, Stems, count_documents, term_postings
 from coachsite.search_json import _encode, _entry, _json
 
@@ -106,6 +106,15 @@ def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, 
     for number, content in enumerate(shards):
         files[f"{prefix}/{number}.json"] = ("{" + ",".join(content) + "}").encode("utf-8")
     return count
+
+
+def warm_up() -> None:
+    """What every index needs before any post is known: the compound word list's entries and
+    the hashes of their shard keys. ``plugins/search_index.py``'s child calls it while it waits
+    for the posts, so a build no longer waits for it after they are read."""
+    dictionary_words()
+    for key in dictionary_entries():
+        shard(key, 1)
 
 
 def _delta(ids: list[int]) -> list[int]:

@@ -35,7 +35,7 @@ from coachsite.i18n import _
 from coachsite.newsletter.archive import write_atomically
 from coachsite.search import MAX_WORD, load_groups
 from coachsite.search_cache import CountCache, _code_digest, preload
-from coachsite.search_files import STEMS_NAME, write_index
+from coachsite.search_files import STEMS_NAME, warm_up, write_index
 from coachsite.search_index import Document, Section, Stems, html_text, sections_of
 from coachsite.side_jobs import SideJob
 
@@ -129,6 +129,7 @@ def index_articles(posts: list[Source], groups: list, output: Path, cache: Path 
 def _index_when_sent(receive, cache: Path | None, output: str) -> dict:
     """The child: read this build's caches while Pelican reads the posts, then index the posts."""
     sections = None
+    warm_up()
     if cache:
         preload(cache)
         Stems(cache / STEMS_NAME)  # read into this process's memo

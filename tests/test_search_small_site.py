@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from coachsite import search_compounds
+from coachsite import search_compounds, search_files
 from coachsite.search_files import SHARD_MIN, SHARDS_PER_ARTICLE, shard_count
 
 
@@ -74,3 +74,13 @@ def test_the_own_site_has_tens_of_posting_files(indexed_site):
     posting = len(list((folder / "p").iterdir()))
     assert posting == max(SHARD_MIN, math.ceil(SHARDS_PER_ARTICLE["p"] * articles)) < 100
     assert sum(1 for path in folder.rglob("*") if path.is_file()) < 150
+
+
+def test_the_index_child_reads_the_word_list_before_the_posts_arrive(monkeypatch):
+    """``warm_up`` (called by plugins/search_index.py's child while Pelican reads): afterwards the
+    word list's entries and their shard keys' hashes are in memory, not work after the posts."""
+    monkeypatch.setattr(search_files, "FNV", {})
+    search_compounds.dictionary_entries.cache_clear()
+    search_files.warm_up()
+    assert search_compounds.dictionary_entries.cache_info().currsize == 1
+    assert set(search_compounds.dictionary_entries()) <= set(search_files.FNV)
