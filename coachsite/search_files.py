@@ -99,9 +99,15 @@ def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, 
     extra = extra or {}
     count = shard_count(prefix, sum(len(text) * (1 + len(extra.get(name, ()))) for name, (_, text) in entries.items()), articles)
     shards: list[list[str]] = [[] for _ in range(count)]
+    keys = {key for key, _ in entries.values()}.union(*extra.values())
+    where = {key: shard(key, count) for key in keys}  # once per key, not once per copy
     for name in sorted(entries):
         key, text = entries[name]
-        for number in sorted({shard(k, count) for k in {key, *extra.get(name, ())}}):
+        more = extra.get(name)
+        if not more:
+            shards[where[key]].append(text)
+            continue
+        for number in sorted({where[key], *(where[k] for k in more)}):
             shards[number].append(text)
     for number, content in enumerate(shards):
         files[f"{prefix}/{number}.json"] = ("{" + ",".join(content) + "}").encode("utf-8")
