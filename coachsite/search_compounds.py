@@ -90,10 +90,11 @@ def compound_entries(site_words: set[str]) -> dict[str, tuple[str, str]]:
 
 def main() -> None:
     """Regenerate ``PARTS`` (written whole: renamed into place)."""
+    text = parts_text()
     tmp = PARTS.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(parts_text(), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, PARTS)
-    print(f"{PARTS}: {sum(1 for _ in dictionary_entries.__wrapped__())} entries")
+    print(f"{PARTS}: {len(text.splitlines()) - 2} entries")
 
 
 if __name__ == "__main__":

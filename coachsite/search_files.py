@@ -35,11 +35,8 @@ computes the same hash); the counts are written into the search page with the fo
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import functools
 import hashlib
-import json
 import marshal
 import math
 import os

@@ -9,7 +9,7 @@ the cache against the template's checksum, so nothing can be stale, and writes i
 (The compound dictionary's entries, once made here too, ship as data: ``coachsite.search_compounds``.)
 
 Runs only on a cold build (no compiled template of the theme in the bytecode cache) and only
-where ``coachsite.side_jobs`` may fork. Settings: none (uses ``CACHE_PATH`` and the
+where ``coachsite.side_jobs`` may fork. Settings: none (uses the
 ``bytecode_cache`` of ``JINJA_ENVIRONMENT``, which ``coachsite.site.load_settings`` sets).
 """
 
