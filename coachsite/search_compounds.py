@@ -76,11 +76,16 @@ def dictionary_entries() -> dict[str, str]:
     return dict(line.split("\t", 1) for line in body.splitlines() if not line.startswith("#"))
 
 
+def _site_compound_words(site_words) -> list[str]:
+    """The site's words that join the Dutch word list as known words for compound splitting."""
+    dictionary = dictionary_words()
+    return [w for w in site_words if w.isalpha() and w not in dictionary]
+
+
 def compound_entries(site_words: set[str]) -> dict[str, tuple[str, str]]:
     """Known words for compound splitting: the Dutch word list plus the site's own words."""
     entries = {key: (key, text) for key, text in dictionary_entries().items()}
-    dictionary = dictionary_words()
-    for key, found in _parts(w for w in site_words if w.isalpha() and w not in dictionary).items():
+    for key, found in _parts(_site_compound_words(site_words)).items():
         known = json.loads(entries[key][1].split(":", 1)[1]) if key in entries else []
         for word in found:  # a few words into a sorted list of hundreds: cheaper than sorting it again
             bisect.insort(known, word)
