@@ -35,28 +35,27 @@ computes the same hash); the counts are written into the search page with the fo
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import functools
 import hashlib
-import json
 import marshal
 import math
 import os
 import sys
 from pathlib import Path
 
+from coachsite import search_compounds
 from coachsite.search import MAX_WORD, STOPWORDS, TermGroup
 from coachsite.search_cache import EntryCache
+from coachsite.search_compounds import _site_compound_words, compound_entries, dictionary_entries, dictionary_words
 from coachsite.search_index import Counted, Document, Stems, count_documents, term_postings
+from coachsite.search_json import _encode, _entry, _json
 
-DICTIONARY = Path(__file__).resolve().parent / "data" / "woorden-nl.txt"
 SEARCH_DIR = "zoeken"
 STEMS_NAME = "search-stems.json"  # in the cache folder: the stems of earlier builds
 SHARD_BYTES = {"p": 4_000, "q": 16_000, "w": 8_000, "c": 16_000}
 HEAD = 40  # articles per posting head: enough to rank the first page of most queries  # raw JSON per shard, before gzip
 TYPO_MIN = 5  # shorter query words are not corrected; candidates are one letter shorter
-PART_MIN = 3
 
 
 FNV: dict[str, int] = {}  # key -> its FNV-1a: a pure function, memoised (``EntryCache`` keeps it between builds)
@@ -73,89 +72,60 @@ def shard(key: str, count: int) -> int:
     return value % count
 
 
-# One encoder for the ~50,000 values of a 1,000-post index: ``json.dumps`` with options builds a
-# new encoder on every call, which cost as much as the encoding itself.
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# Posting shards per article, and never fewer than SHARD_MIN, on a small site. Its term groups'
+# entries are a fixed weight (every term's entry is copied to the shard of each group mate): by
+# bytes alone the project's 22 posts made 385 files of ~4 KB, and creating each new file costs a
+# build 0.2-0.3 ms; now 33 of ~35 KB (~11 KB gzip per query word). At 1,000 and 10,000 generated
+# articles (bench/generate.py) the byte rule gives fewer files than this cap (1,123 and 1,886), so
+# the counts and download sizes of large sites are those of the byte rule alone.
+SHARDS_PER_ARTICLE = {"p": 1.5}
+SHARD_MIN = 16
 
 
-def _json(data) -> bytes:
-    return _encode(data).encode("utf-8")
+def shard_count(prefix: str, size: int, articles: int | None = None) -> int:
+    """Shards for ``size`` raw bytes of entries: ``SHARD_BYTES`` each, at most
+    ``SHARDS_PER_ARTICLE`` × ``articles`` (never fewer than ``SHARD_MIN``) where that is set."""
+    count = max(1, math.ceil(size / SHARD_BYTES[prefix]))
+    per_article = SHARDS_PER_ARTICLE.get(prefix)
+    if articles is not None and per_article:
+        count = min(count, max(SHARD_MIN, math.ceil(per_article * articles)))
+    return count
 
 
-def _entry(name: str, value) -> str:
-    """One ``"name":value`` member of a shard's JSON object."""
-    return _encode(name) + ":" + _encode(value)
-
-
-def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, bytes], extra: dict[str, set[str]] | None = None) -> int:
+def _sharded(prefix: str, entries: dict[str, tuple[str, str]], files: dict[str, bytes], extra: dict[str, set[str]] | None = None, articles: int | None = None) -> int:
     """``entries``: name -> (shard key, its ``_entry``); ``extra``: name -> more shard keys that
-    carry a copy. Writes ``prefix/<n>.json`` files; returns the count. Each value is serialised
-    once; a shard is the concatenation of its entries."""
+    carry a copy. Writes ``prefix/<n>.json`` files; returns the count (``shard_count``; ``articles``:
+    the site's). Each value is serialised once; a shard is the concatenation of its entries."""
     extra = extra or {}
-    count = max(1, math.ceil(sum(len(text) * (1 + len(extra.get(name, ()))) for name, (_, text) in entries.items()) / SHARD_BYTES[prefix]))
+    count = shard_count(prefix, sum(len(text) * (1 + len(extra.get(name, ()))) for name, (_, text) in entries.items()), articles)
     shards: list[list[str]] = [[] for _ in range(count)]
+    keys = {key for key, _ in entries.values()}.union(*extra.values())
+    where = {key: shard(key, count) for key in keys}  # once per key, not once per copy
     for name in sorted(entries):
         key, text = entries[name]
-        for number in sorted({shard(k, count) for k in {key, *extra.get(name, ())}}):
+        more = extra.get(name)
+        if not more:
+            shards[where[key]].append(text)
+            continue
+        for number in sorted({where[key], *(where[k] for k in more)}):
             shards[number].append(text)
     for number, content in enumerate(shards):
         files[f"{prefix}/{number}.json"] = ("{" + ",".join(content) + "}").encode("utf-8")
     return count
 
 
+def warm_up() -> None:
+    """What every index needs before any post is known: the compound word list's entries and
+    the hashes of their shard keys. ``plugins/search_index.py``'s child calls it while it waits
+    for the posts, so a build no longer waits for it after they are read."""
+    dictionary_words()
+    for key in dictionary_entries():
+        shard(key, 1)
+
+
 def _delta(ids: list[int]) -> list[int]:
     """Sorted ids as gaps: small numbers are fewer bytes, before and after gzip."""
     return [b - a for a, b in zip([0] + ids, ids)]
-
-
-@functools.lru_cache(maxsize=1)
-def dictionary_words() -> frozenset[str]:
-    lines = DICTIONARY.read_text(encoding="utf-8").splitlines()
-    return frozenset(line for line in lines if line and not line.startswith("#"))
-
-
-def _parts(words) -> dict[str, set[str]]:
-    parts: collections.defaultdict[str, set[str]] = collections.defaultdict(set)  # no empty set per word
-    for word in words:
-        if PART_MIN <= len(word) <= 20:
-            parts["h" + word[:2]].add(word)
-            parts["t" + word[-3:]].add(word)
-    return dict(parts)
-
-
-@functools.lru_cache(maxsize=2)
-def dictionary_entries(cache: Path | None) -> dict[str, str]:
-    """Heads and tails of the Dutch word list as shard entries: the same for every build, so they
-    are computed once per process and kept in ``cache`` (Pelican's cache folder) between builds."""
-    digest = hashlib.sha256(DICTIONARY.read_bytes() + str(PART_MIN).encode()).hexdigest()[:12]
-    path = Path(cache) / f"search-compounds-{digest}.tsv" if cache else None
-    with contextlib.suppress(OSError):
-        if path:
-            return dict(line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines())
-    entries = {key: _entry(key, sorted(found)) for key, found in _parts(dictionary_words()).items()}
-    if path:
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text("".join(f"{key}\t{text}\n" for key, text in entries.items()), encoding="utf-8")
-            os.replace(tmp, path)
-    return entries
-
-
-def _site_compound_words(site_words) -> list[str]:
-    """The site's words that join the Dutch word list as known words for compound splitting."""
-    dictionary = dictionary_words()
-    return [w for w in site_words if w.isalpha() and w not in dictionary]
-
-
-def compound_entries(site_words: set[str], cache: Path | None = None) -> dict[str, tuple[str, str]]:
-    """Known words for compound splitting: the Dutch word list plus the site's own words."""
-    entries = {key: (key, text) for key, text in dictionary_entries(cache).items()}
-    for key, found in _parts(_site_compound_words(site_words)).items():
-        if key in entries:
-            found |= set(json.loads(entries[key][1].split(":", 1)[1]))
-        entries[key] = (key, _entry(key, sorted(found)))
-    return entries
 
 
 def stemmed_groups(groups: list[TermGroup], stems: Stems, known: set[str]) -> list[list[list[str]]]:
@@ -299,7 +269,7 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
     entries, tails, copies, records = posting_entries(counted, kept, reuse and reuse.unchanged(counted))
     if reuse:
         reuse.save(counted, records)
-    shards = {"p": _sharded("p", entries, files, copies), "q": _sharded("q", tails, files)}
+    shards = {"p": _sharded("p", entries, files, copies, len(docs)), "q": _sharded("q", tails, files)}
     # Typo candidates: the site's words, and the words of the term groups (count 0), so that
     # "klachtenafhandling" is corrected to a thesaurus word even where no article uses it.
     group_words = {w for g in groups for phrase in g.phrases() for w in phrase.split()}
@@ -313,7 +283,7 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
 
     shards["w"] = _reusable("w", typo_inputs, files, last, typo_shards)
     compound_inputs = hashlib.sha1("\n".join(sorted(_site_compound_words(vocabulary))).encode()).hexdigest()
-    shards["c"] = _reusable("c", compound_inputs, files, last, lambda into: _sharded("c", compound_entries(set(vocabulary), cache), into))
+    shards["c"] = _reusable("c", compound_inputs, files, last, lambda into: _sharded("c", compound_entries(set(vocabulary)), into))
     keys = stems.counts.keys if stems.counts is not None else None  # each document's inputs
     filters: dict[str, dict[str, list[int]]] = {"thema": {}, "auteur": {}, "tag": {}}
     for doc_id, doc in enumerate(docs):
@@ -396,8 +366,9 @@ def _files_version() -> str:
     from coachsite.search_cache import _code_digest  # noqa: PLC0415 - it imports this module
     from coachsite.search_index import B, K1, LENGTH_GRID  # noqa: PLC0415
 
-    constants = (sorted(SHARD_BYTES.items()), HEAD, TYPO_MIN, PART_MIN, K1, B, LENGTH_GRID, os.stat(DICTIONARY).st_size, os.stat(DICTIONARY).st_mtime_ns)
-    return _code_digest(sys.modules[__name__]) + repr(constants)
+    parts = os.stat(search_compounds.PARTS)  # the compound entries: the shipped file and the code that reads it
+    constants = (sorted(SHARD_BYTES.items()), HEAD, TYPO_MIN, K1, B, LENGTH_GRID, search_compounds._header(), parts.st_size, parts.st_mtime_ns)
+    return _code_digest(sys.modules[__name__], search_compounds) + repr(constants)
 
 
 def _link_if_same(source: str, target: str, recorded: tuple | None, data: bytes | None) -> os.stat_result | None:

@@ -1,17 +1,15 @@
 """Work the build needs later, done on the idle core while Pelican reads the posts.
 
 Why: on a cold build (no cache folder yet) the first page of each kind waits for its template
-to be compiled, and the search index (``search_index``, itself beside the rendering) waits for
-the compound dictionary's entries; both are the same for every build until their sources change.
-While Pelican reads the posts on one core (on a small site the other core is idle), a forked
-child compiles the theme's templates into Jinja's bytecode cache and writes the dictionary's
-entries into the cache folder. Nothing waits for it: whatever it has not finished when it is
-needed is compiled or computed where it is needed, as without this plugin. Both caches are
-checked against their sources (Jinja: the template's checksum; the dictionary: its hash), so
-nothing can be stale, and their files are written whole (renamed into place).
+to be compiled; the templates are the same for every build until they change. While Pelican
+reads the posts on one core (on a small site the other core is idle), a forked child compiles
+the theme's templates into Jinja's bytecode cache. Nothing waits for it: whatever it has not
+finished when it is needed is compiled where it is needed, as without this plugin. Jinja checks
+the cache against the template's checksum, so nothing can be stale, and writes its files whole.
+(The compound dictionary's entries, once made here too, ship as data: ``coachsite.search_compounds``.)
 
 Runs only on a cold build (no compiled template of the theme in the bytecode cache) and only
-where ``coachsite.side_jobs`` may fork. Settings: none (uses ``CACHE_PATH`` and the
+where ``coachsite.side_jobs`` may fork. Settings: none (uses the
 ``bytecode_cache`` of ``JINJA_ENVIRONMENT``, which ``coachsite.site.load_settings`` sets).
 """
 
@@ -25,17 +23,14 @@ from jinja2 import FileSystemBytecodeCache
 from pelican import signals
 
 from coachsite import side_jobs
-from coachsite.search_files import dictionary_entries
 
 _jobs: dict[str, side_jobs.SideJob] = {}  # output folder -> its head start
 
 
-def _compile_all(environment, names: list[str], cache: Path | None) -> None:
+def _compile_all(environment, names: list[str]) -> None:
     for name in names:
         with contextlib.suppress(Exception):  # a broken template fails the build where it is used
             environment.get_template(name)
-    if cache:
-        dictionary_entries(cache)
 
 
 def start(generator) -> None:
@@ -47,9 +42,8 @@ def start(generator) -> None:
     names = [name for name in theme.list_templates() if name.endswith(".html")]
     if not names or any(Path(bytecode.directory).glob("*.cache")):  # a warm build: they are compiled already
         return
-    cache = settings.get("CACHE_PATH")
     output = settings["OUTPUT_PATH"]
-    _jobs[output] = side_jobs.SideJob(output, functools.partial(_compile_all, environment, names, cache and Path(cache)))
+    _jobs[output] = side_jobs.SideJob(output, functools.partial(_compile_all, environment, names))
 
 
 def finish(pelican) -> None:

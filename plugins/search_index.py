@@ -41,7 +41,7 @@ from coachsite.search import MAX_WORD, load_groups
 from coachsite.search_cache import CountCache, _code_digest, preload
 from coachsite import side_jobs
 from coachsite.page_signatures import Unknown
-from coachsite.search_files import SEARCH_DIR, STEMS_NAME, write_index
+from coachsite.search_files import SEARCH_DIR, STEMS_NAME, warm_up, write_index
 from coachsite.search_index import Document, Section, Stems, html_text, sections_of
 from coachsite.side_jobs import SideJob
 
@@ -135,6 +135,7 @@ def index_articles(posts: list[Source], groups: list, output: Path, cache: Path 
 def _index_when_sent(receive, cache: Path | None, output: str) -> dict:
     """The child: read this build's caches while Pelican reads the posts, then index the posts."""
     sections = None
+    warm_up()
     if cache:
         preload(cache)
         Stems(cache / STEMS_NAME)  # read into this process's memo

@@ -14,7 +14,7 @@ import snowballstemmer
 from snowballstemmer.dutch_stemmer import DutchStemmer
 
 from coachsite.search import words
-from coachsite.search_files import dictionary_words
+from coachsite.search_compounds import dictionary_words
 from coachsite.search_index import Stems
 
 ROOT = Path(__file__).resolve().parent.parent
