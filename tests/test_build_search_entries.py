@@ -66,7 +66,7 @@ def test_a_damaged_entry_cache_is_ignored(tmp_path):
 def test_the_average_length_is_on_a_grid_near_the_mean():
     lengths = [700] * 999 + [690]
     assert average_length(lengths) == average_length(lengths[:-1] + [697])  # a small edit keeps it
-    assert abs(average_length(lengths) / (sum(lengths) / len(lengths)) - 1) < 0.012
+    assert abs(average_length(lengths) / (sum(lengths) / len(lengths)) - 1) < 0.023  # half a step of the grid
     assert average_length([]) == 1.0
 
 
