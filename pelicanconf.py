@@ -200,7 +200,7 @@ MARKDOWN = {
 # --- Plugins ----------------------------------------------------------------------------
 PLUGIN_PATHS = [str(ROOT / "plugins")]
 PLUGINS = [
-    "pelican.plugins.sitemap",  # sitemap.xml
+    "sitemap_xml",  # sitemap.xml, listings dated by their newest post
     "pelican.plugins.neighbors",  # previous/next article links
     "markdown_reuse",  # one Markdown converter per reader, reset between posts (not one per post)
     "dutch_dates",  # |nl_date filter with Babel, never the system locale

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sys
 from pathlib import Path
 
 from pelican import Pelican
@@ -55,7 +54,6 @@ def build_site(config: Path | str, output: Path | str, finish: bool = True, **ov
     ``output``: the caller then does other work and calls ``finish_site`` (``coachsite.build``)."""
     settings = load_settings(config, OUTPUT_PATH=str(Path(output).resolve()), **override)
     logging.getLogger("pelican").setLevel(logging.WARNING)
-    _forget_failed_sitemap()
     done = False
     try:
         Pelican(settings).run()
@@ -76,12 +74,3 @@ def finish_site(settings: dict) -> None:
     finally:
         side_jobs.settle(settings["OUTPUT_PATH"])
 
-
-def _forget_failed_sitemap() -> None:
-    """pelican-sitemap writes only for the first Pelican object it saw since its last sitemap; a
-    build that failed halfway never clears it, so every later build in the same process (tests,
-    the benchmark) silently wrote no sitemap.xml. Each build starts it afresh."""
-    module = sys.modules.get("pelican.plugins.sitemap.sitemap")
-    if module is not None:
-        module.generator._main_pelican = None
-        module.generator.page_queue = []

@@ -7,7 +7,6 @@ worker cannot be sure of (a new file, a deleted file, a changed address) is buil
 
 from __future__ import annotations
 
-import re
 import shutil
 import urllib.error
 import urllib.request
@@ -65,9 +64,6 @@ def test_a_saved_body_and_title_show_at_once_and_every_page_is_right_after_the_f
     build(server.config, fresh, PATH=str(server.content), CACHE_PATH=str(tmp_path / "cache"))
     served, built = files_of(server.output), files_of(fresh)
     assert sorted(served) == sorted(built)
-    # sitemap.xml dates listings by the time the sitemap plugin was imported (server start, test start)
-    undated = lambda data: re.sub(rb"<lastmod>[^<]*</lastmod>", b"", data)  # noqa: E731
-    assert undated(served.pop("sitemap.xml")) == undated(built.pop("sitemap.xml"))
     assert [name for name in served if served[name] != built[name]] == []
     assert "net heeft toegevoegd" in page_text(browser) and NEW_TITLE in page_text(browser)
 

@@ -189,6 +189,16 @@ def test_sitemap_lists_every_article_and_no_draft(published_site, articles, sett
     assert f"Sitemap: {settings['PUBLIC_SITEURL']}/sitemap.xml" in robots
 
 
+def test_sitemap_dates_a_post_by_its_date_and_a_listing_by_its_newest_post(published_site, articles, settings):
+    """Not by the time of the build: an unchanged site has the same sitemap.xml (plugins/sitemap_xml.py)."""
+    text = (published_site / "sitemap.xml").read_text(encoding="utf-8")
+    dated = dict(re.findall(r"<loc>([^<]+)</loc>\n<lastmod>([^<]+)</lastmod>", text))
+    newest = max(articles, key=lambda a: a.date)
+    assert dated[f"{settings['PUBLIC_SITEURL']}/"] == newest.date.isoformat(timespec="seconds")
+    for article in articles:
+        assert dated[f"{settings['PUBLIC_SITEURL']}/{article.slug}/"] == article.date.isoformat(timespec="seconds")
+
+
 def test_pages_and_404_exist(site, soup_of):
     for slug in ("over", "nieuwsbrief", "contact", "privacy"):
         assert (site / slug / "index.html").is_file(), slug
