@@ -104,27 +104,40 @@ def keep_unchanged(built: Path, output: Path, skip: set[str] = frozenset()) -> i
     """
     if not output.is_dir():
         return 0
+    return _keep_in(str(built), str(output), skip)
+
+
+def _keep_in(folder: str, old_folder: str, skip=frozenset()) -> int:
+    """``keep_unchanged`` for one folder and those below it. Inode numbers come with the folder
+    listings (no ``stat``): most files of a warm build are links to the old ones already."""
+    try:
+        with os.scandir(old_folder) as entries:
+            old_inodes = {entry.name: entry.inode() for entry in entries}
+        with os.scandir(folder) as entries:
+            listing = list(entries)
+    except OSError:  # no such folder in the old site
+        return 0
     kept = 0
-    built_root, output_root = str(built), str(output)
-    for folder, dirs, files in os.walk(built_root):
-        if folder == built_root:
-            dirs[:] = [name for name in dirs if name not in skip]
-        old_folder = output_root + folder[len(built_root) :]
-        for name in files:
-            new, old = os.path.join(folder, name), os.path.join(old_folder, name)
-            try:
-                old_info, new_info = os.stat(old), os.stat(new)
-                if (old_info.st_ino, old_info.st_dev) == (new_info.st_ino, new_info.st_dev):
-                    kept += 1  # already a link to the old file (render cache, search index)
-                    continue
-                if old_info.st_size != new_info.st_size or not _same_bytes(new, old):
-                    continue
-                link = os.path.join(folder, f".{name}.link")
-                os.link(old, link)
-            except OSError:  # no old file, a folder, or no hard links here: the new copy is as good
-                continue
-            os.replace(link, new)
+    for entry in listing:
+        name = entry.name
+        if name not in old_inodes or name in skip:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            kept += _keep_in(entry.path, os.path.join(old_folder, name))
+            continue
+        if old_inodes[name] == entry.inode():  # one file system: already a link to the old file
             kept += 1
+            continue
+        new, old = entry.path, os.path.join(old_folder, name)
+        try:
+            if os.stat(old).st_size != entry.stat(follow_symlinks=False).st_size or not _same_bytes(new, old):
+                continue
+            link = os.path.join(folder, f".{name}.link")
+            os.link(old, link)
+        except OSError:  # a folder in the old site, or no hard links here: the new copy is as good
+            continue
+        os.replace(link, new)
+        kept += 1
     return kept
 
 
