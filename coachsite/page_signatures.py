@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import os
 import pickle
 import re
 from pathlib import Path
@@ -234,9 +235,10 @@ def _files_digest(settings: dict) -> str:
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix in (".html", ".py", ".xml", ".txt", ".j2"):
                 digest.update(str(path).encode() + path.read_bytes())
-    content = Path(settings["PATH"])
-    for path in sorted(content.rglob("*")):
-        if path.is_file() and path.suffix != ".md":
-            info = path.stat()
-            digest.update(f"{path}:{info.st_size}:{info.st_mtime_ns}".encode())
+    static = []  # the folder listings say which entries are files: only the non-posts are stat'ed
+    for folder, _dirs, files in os.walk(settings["PATH"]):
+        static += [os.path.join(folder, name) for name in files if not name.endswith(".md")]
+    for path in sorted(static):
+        info = os.stat(path)
+        digest.update(f"{path}:{info.st_size}:{info.st_mtime_ns}".encode())
     return digest.hexdigest()

@@ -12,7 +12,7 @@ most of a warm build. Here every page gets a signature of everything it can show
   full text, the listed posts with their full text, the pagination), compared with the
   site-wide context by identity, so nothing is missed by name.
 
-A page whose signature equals the one recorded for the file in the previous output, and whose
+A feed's own part is its posts with their text. A page or feed whose signature equals the one recorded for the file in the previous output, and whose
 old file still has the recorded bytes (hash), is copied from there instead of rendered. The
 record is written next to the build (``RENDER_RECORD``) and only becomes the record of the
 output after the build swapped in (``coachsite.build``), so a failed build leaves the old one.
@@ -185,6 +185,27 @@ class CachingWriter(Writer):
         if name:
             template = RecordingTemplate(template, self, context)
         return super().write_file(name, template, context, *args, **kwargs)
+
+    def write_feed(self, elements, context, path=None, url=None, feed_type="atom", override_output=False, feed_title=None):
+        """A feed is written again only when the site or one of its posts (with its text) changed."""
+        signature = None
+        if path:
+            try:
+                posts = [self.signatures.full_of(post) for post in elements[: self.settings["FEED_MAX_ITEMS"]]]
+                signature = _digest(self.signatures.site_of(context) + "\0feed\0" + path + repr((url, feed_type, override_output, feed_title, posts)))
+            except Unknown:
+                pass
+        target = sanitised_join(self.output_path, path) if path else None
+        if signature and (linked := self.reuse(path, signature)) is not None:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with self._open_w(target, "utf-8", override_output) as handle:
+                handle.write(linked)
+            return None
+        feed = super().write_feed(elements, context, path, url, feed_type, override_output, feed_title)
+        if signature:
+            with open(target, "rb") as handle:
+                self.record[path] = [signature, hashlib.sha1(handle.read()).hexdigest()]
+        return feed
 
     def save(self) -> None:
         """This build's record, beside the final one; ``coachsite.build`` promotes it after the swap."""

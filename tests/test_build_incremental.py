@@ -84,6 +84,19 @@ def reused(tmp_path: Path) -> tuple[int, int]:
     return record["reused"], len(record["pages"])
 
 
+def test_an_unchanged_feed_is_copied_and_a_feed_showing_an_edited_post_is_written(tmp_path, content):
+    site, cache = tmp_path / "site", str(tmp_path / "cache")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    copied, pages = reused(tmp_path)
+    assert copied == pages and "feeds/alles.atom.xml" in json.loads(next((tmp_path / "cache").glob("render-*.json")).read_text())["pages"]
+    post = content / POST
+    post.write_text(post.read_text(encoding="utf-8").replace("Ze had gelijk.", "Ze had gelijk, zei ze zacht.", 1), encoding="utf-8")
+    build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
+    assert "zei ze zacht" in (site / "feeds" / "alles.atom.xml").read_text(encoding="utf-8")
+    assert_equals_full_build(site, content, tmp_path)
+
+
 def test_edited_text_rerenders_what_shows_it_and_equals_a_full_build(tmp_path, content):
     site, cache = tmp_path / "site", str(tmp_path / "cache")
     build(CONFIG, site, PATH=str(content), CACHE_PATH=cache)
