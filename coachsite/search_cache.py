@@ -23,6 +23,7 @@ import marshal
 import os
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from coachsite import search, search_index
@@ -30,6 +31,7 @@ from coachsite import search, search_index
 CACHE_NAME = "search-counts.marshal"  # every document's counts (rewritten now and then)
 DELTA_NAME = "search-counts-delta.marshal"  # the documents counted since (rewritten each build)
 DELTA_MAX = 0.1  # share of the documents the delta may hold before the whole file is rewritten
+TOTALS_NAME = "search-totals.marshal"  # the site's vocabulary and document frequencies, of the last build
 
 
 def _code_digest(*more) -> str:
@@ -55,7 +57,7 @@ def _read(path: Path):
 def preload(folder: Path) -> None:
     """Read the cache files of ``folder`` now (``plugins/search_index.py`` does it in its child
     while Pelican still reads the posts); ``CountCache`` and ``EntryCache`` then find them read."""
-    for name in (CACHE_NAME, DELTA_NAME, ENTRIES_NAME):
+    for name in (CACHE_NAME, DELTA_NAME, ENTRIES_NAME, TOTALS_NAME):
         path = Path(folder) / name
         with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
             info = os.stat(path)
@@ -85,6 +87,7 @@ class CountCache:
         self.version = ""
         self.known: dict = {}  # key -> counts, of the last builds (for ``EntryCache``)
         self.keys: list[bytes] = []  # this build's document keys, in order
+        self._totals: dict | None = None  # this build's vocabulary and document frequencies, to save
 
     def _load(self) -> dict:
         with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError):
@@ -112,9 +115,35 @@ class CountCache:
             result.append(counts)
         return result
 
+    def totals(self) -> tuple[Counter, Counter] | None:
+        """The site's vocabulary (word -> documents) and document frequencies (term -> documents)
+        of this build's ``count``, made from the last build's by the documents that came and went
+        (summing them over every document is a tenth of a warm index); None when not known."""
+        with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError):
+            data = _read(self.path.with_name(TOTALS_NAME))
+            if data["version"] != self.version:
+                return None
+            changed = Counter(data["keys"])
+            changed.subtract(self.keys)  # > 0: gone since, < 0: new
+            vocabulary, df = Counter(data["vocabulary"]), Counter(data["df"])
+            for key, times in changed.items():
+                counts = self.known.get(key) if times > 0 else self.new.get(key)
+                if times and counts is None:
+                    return None
+                for _ in range(abs(times)):
+                    (df.subtract if times > 0 else df.update)(counts[0].keys())
+                    (vocabulary.subtract if times > 0 else vocabulary.update)(counts[1])
+            return +vocabulary, +df
+        return None
+
+    def keep_totals(self, vocabulary: Counter, df: Counter) -> None:
+        self._totals = {"version": self.version, "keys": self.keys, "vocabulary": dict(vocabulary), "df": dict(df)}
+
     def save(self) -> None:
         """Keep this build's counts for the next build: the documents the main file lacks go into
         the delta file, or everything into a new main file once the delta is too big."""
+        if self._totals is not None:
+            self._write(self.path.with_name(TOTALS_NAME), self._totals)
         missing = {key: counts for key, counts in self.new.items() if key not in self.base}
         if self.token and len(missing) <= DELTA_MAX * len(self.new):
             self._write(self.delta_path, {"version": self.version, "token": self.token, "docs": missing})

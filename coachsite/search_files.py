@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import heapq
 import marshal
 import math
 import os
@@ -169,18 +170,22 @@ def group_entries(kept: list[list[list[str]]], known: set[str]) -> tuple[dict[st
 
 
 def _head_and_tail(scores: dict[int, float]) -> tuple[list[int], list[int]]:
-    """The HEAD best-scoring articles (ties: the lower id) and the rest, each as ``[gap, score × 100, …]``."""
-    # ``scores`` is in id order and the sort is stable (also reversed): ties keep the lower id first
-    ranked = sorted(scores, key=scores.__getitem__, reverse=True)
+    """The HEAD best-scoring articles (ties: the lower id) and the rest, each as ``[gap, score × 100, …]``.
+    ``scores`` is in id order: ``nlargest`` is a stable sort's first HEAD (ties keep the lower id),
+    and the rest stay in id order without sorting."""
+    head = sorted(heapq.nlargest(HEAD, scores, key=scores.__getitem__))
+    if len(head) == len(scores):
+        return _pairs(head, scores), []
+    chosen = set(head)
+    return _pairs(head, scores), _pairs([doc_id for doc_id in scores if doc_id not in chosen], scores)
 
-    def pairs(ids: list[int]) -> list[int]:
-        ids = sorted(ids)
-        flat = [0] * (2 * len(ids))  # gaps and scores interleaved by slices: no Python loop per pair
-        flat[0::2] = _delta(ids)
-        flat[1::2] = [max(1, round(scores[doc_id] * 100)) for doc_id in ids]
-        return flat
 
-    return pairs(ranked[:HEAD]), pairs(ranked[HEAD:])
+def _pairs(ids: list[int], scores: dict[int, float]) -> list[int]:
+    """Ids in order as gaps, each followed by its score × 100 (at least 1), interleaved by slices."""
+    flat = [0] * (2 * len(ids))
+    flat[0::2] = _delta(ids)
+    flat[1::2] = [round(scores[doc_id] * 100) or 1 for doc_id in ids]
+    return flat
 
 
 def posting_entries(counted: Counted, kept: list[list[list[str]]], previous: dict | None = None) -> tuple[dict, dict, dict, dict]:

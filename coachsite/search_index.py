@@ -261,11 +261,17 @@ def count_documents(docs: list[Document], stems: Stems, phrases=()) -> Counted:
             forms.setdefault(key, set()).update(words_used)
         weighted.append(tf)
         lengths.append(length)
-    vocabulary.update(chain.from_iterable(seen for _tf, seen, _forms, _length in counted))
+    totals = stems.counts.totals() if stems.counts is not None else None
+    if totals is None:
+        vocabulary.update(chain.from_iterable(seen for _tf, seen, _forms, _length in counted))
+        df = Counter(chain.from_iterable(weighted))
+    else:
+        vocabulary, df = totals
+    if stems.counts is not None:
+        stems.counts.keep_totals(vocabulary, df)
     for word, stem in stems.of(vocabulary).items():
         forms.setdefault(stem, set()).add(word)
     n = len(docs)
-    df = Counter(chain.from_iterable(weighted))
     idf = {stem: math.log(1 + (n - count + 0.5) / (count + 0.5)) for stem, count in df.items()}
     return Counted(weighted, [on_grid(length) for length in lengths], average_length(lengths), df, idf, forms, vocabulary)
 

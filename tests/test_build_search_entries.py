@@ -111,3 +111,18 @@ def test_a_small_edit_to_a_long_post_rescores_only_the_words_it_touched(tmp_path
     warm = _indexed(docs, tmp_path)
     assert len(scored) == 1  # "koffie" only
     assert warm == _indexed(docs, tmp_path / "cold")
+
+
+def test_site_totals_follow_posts_that_come_go_and_repeat(tmp_path, monkeypatch):
+    """The vocabulary and document frequencies are carried from the last build
+    (``CountCache.totals``): after removing, adding and duplicating posts they equal a count from nothing."""
+    docs = _site()
+    _indexed(docs, tmp_path)
+    carried = []
+    totals = CountCache.totals
+    monkeypatch.setattr(CountCache, "totals", lambda self: (carried.append(totals(self)), carried[-1])[1])
+    docs = docs[2:] + [_doc(50, "Koffie en klanten: een nieuw woord, cappuccino."), docs[5]]
+    warm = _indexed(docs, tmp_path)
+    assert carried[0] is not None  # carried, not summed again
+    assert warm == _indexed(docs, tmp_path / "cold")
+    assert carried[1] is None  # nothing to carry in an empty cache folder
