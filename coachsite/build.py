@@ -252,13 +252,16 @@ def build(
     link_unchanged: bool = True,
     carry: str | None = None,
     discard=None,
+    gate=None,
     **override,
 ) -> BuildResult:
     """Check, build into a temporary sibling of ``output`` (search index included), then swap.
 
     ``link_unchanged``: keep unchanged files as the old files (see ``keep_unchanged``);
     ``carry``: a folder of the old site to keep where this build wrote nothing (see ``carry_over``);
-    ``discard``: what happens to the replaced site (see ``swap_into_place``, ``discard_later``).
+    ``discard``: what happens to the replaced site (see ``swap_into_place``, ``discard_later``);
+    ``gate``: called right before the swap; an exception it raises leaves ``output`` as it was
+    (``scripts/build.py`` waits there for the content checks it runs beside the build).
     """
     started = time.perf_counter()
     output = Path(output).resolve()
@@ -288,6 +291,8 @@ def build(
         _complete(tmp, output, settings, link_unchanged, reused)
         if carry:
             carry_over(tmp, output, carry)
+        if gate is not None:
+            gate()
         swap_into_place(tmp, output, discard)
         if record.with_suffix(".pending").exists():  # the record now describes output/
             os.replace(record.with_suffix(".pending"), record.with_suffix(".json"))
