@@ -64,7 +64,7 @@ def index_folder(site: Path) -> Path:
 
 def index_figures(site: Path) -> dict:
     """Files, bytes and ``du`` of the index, and its files per distinct stem (goal: <= 3)."""
-    from coachsite.search_files import folder_stats
+    from coachsite.search_folder import folder_stats
 
     folder = index_folder(site)
     # Distinct terms: a shard also carries term groups ("#<n>") and copies of grouped terms.

@@ -222,35 +222,3 @@ class EntryCache:
 
         data = {"version": self.version, "average": counted.average, "keys": self.counts.keys, "terms": records, "fnv": FNV}
         CountCache._write(self.path, data)
-
-
-class LastIndex:
-    """The index folder the last build wrote (``search_files.FILES_RECORD``): per file its digest
-    and where it is, and the inputs of the files made from few inputs (an article's data, the
-    typo and compound shards), so that a build links a file whose inputs did not change instead
-    of making it again. Inputs count only under the same code and constants (``version``).
-    ``same(name, inputs)`` records this build's inputs and says whether they are the last ones."""
-
-    def __init__(self, record_path: Path | None, previous: Path | None, version: str):
-        self.path, self.version = record_path, version
-        self.folder, self.files, self.inputs, self.new = "", {}, {}, {}
-        if not (record_path and previous):
-            return
-        with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError):
-            data = marshal.loads(Path(record_path).read_bytes())
-            self.folder, self.files = str(Path(previous) / data["folder"]) + os.sep, dict(data["files"])
-            if data.get("version") == version:
-                self.inputs = data.get("inputs", {})
-
-    def same(self, name: str, inputs) -> bool:
-        self.new[name] = inputs
-        return bool(self.folder) and self.inputs.get(name) == inputs
-
-    def save(self, folder: str, files: dict) -> None:
-        if not self.path:
-            return
-        data = {"folder": folder, "files": files, "version": self.version, "inputs": self.new}
-        with contextlib.suppress(OSError):
-            tmp = Path(self.path).with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(marshal.dumps(data))
-            os.replace(tmp, self.path)

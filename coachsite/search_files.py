@@ -35,17 +35,13 @@ computes the same hash); the counts are written into the search page with the fo
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import heapq
 import marshal
 import math
-import os
-import sys
 from pathlib import Path
 
-from coachsite import search_compounds
 from coachsite.search import MAX_WORD, STOPWORDS, TermGroup
 from coachsite.search_cache import EntryCache
 from coachsite.search_compounds import _site_compound_words, compound_entries, dictionary_entries, dictionary_words
@@ -224,7 +220,7 @@ def posting_entries(counted: Counted, kept: list[list[list[str]]], previous: dic
 
 
 class Unchanged:
-    """A file whose inputs are those of the same file in the last index (``search_cache.LastIndex``):
+    """A file whose inputs are those of the same file in the last index (``search_folder.LastIndex``):
     its bytes are the same, so ``write_index`` links the old file; ``make()`` makes it anyway
     (when the old file is gone or was changed)."""
 
@@ -307,99 +303,3 @@ def index_files(docs: list[Document], groups: list[TermGroup], stems: Stems | No
     files["t.json"] = _json({"s": sorted(STOPWORDS), "m": multi, "w": single})
     meta = {"shards": shards, "articles": len(docs), "stems": len(postings), "words": len(vocabulary), "max_word": MAX_WORD}
     return files, meta
-
-
-def content_hash(digests: dict[str, bytes]) -> str:
-    """The index folder's name: a hash of every file's path and SHA-256 digest."""
-    digest = hashlib.sha256()
-    for path in sorted(digests):
-        digest.update(path.encode() + b"\0" + digests[path])
-    return digest.hexdigest()[:12]
-
-
-FILES_RECORD = "search-index-files.marshal"  # in the cache folder: the last index folder's files
-
-
-def write_index(docs: list[Document], groups: list[TermGroup], site: Path, cache: Path | None = None, previous: Path | None = None) -> dict:
-    """Write the index into ``site/zoeken/<hash>/``; return the page's view of it (``url`` etc.).
-    ``cache``: a folder for what earlier builds computed (stems, per-document counts: see
-    ``coachsite.search_cache``, and a record of the files written); ``previous``: the site being
-    replaced. A file whose bytes equal those of the same file in the previous index folder is a
-    hard link to it (an edit to one post changes a few files of ~2,000 at 1,000 posts); a file
-    whose inputs did not change (``Unchanged``) is linked without being made again."""
-    from coachsite.search_cache import CountCache, LastIndex  # noqa: PLC0415 - only builds with a cache folder
-
-    counts = CountCache(Path(cache)) if cache else None
-    stems = Stems(Path(cache) / STEMS_NAME if cache else None, counts=counts)
-    last = LastIndex(Path(cache) / FILES_RECORD if cache else None, previous, _files_version())
-    files, meta = index_files(docs, groups, stems, Path(cache) if cache else None, last)
-    stems.save()
-    if counts is not None:
-        counts.save()
-    digests = {}
-    for path, data in files.items():
-        if isinstance(data, Unchanged):
-            recorded = last.files.get(path)
-            if recorded:
-                digests[path] = recorded[0]
-                continue
-            data = files[path] = data.make()
-        digests[path] = hashlib.sha256(data).digest()
-    folder = Path(site) / SEARCH_DIR / content_hash(digests)
-    for sub in {path.split("/")[0] for path in files if "/" in path}:
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    record = {}
-    for path, data in files.items():
-        target = str(folder / path)
-        recorded = last.files.get(path)
-        if isinstance(data, Unchanged):
-            info = _link_if_same(last.folder + path, target, recorded, None)
-            data = data.make() if not info else None
-        else:
-            info = recorded and recorded[0] == digests[path] and _link_if_same(last.folder + path, target, recorded, data)
-        if not info:
-            with open(target, "wb") as handle:
-                handle.write(data)
-            info = os.stat(target)
-        record[path] = (digests[path], info.st_size, info.st_mtime_ns, info.st_ino)
-    last.save(f"{SEARCH_DIR}/{folder.name}/", record)
-    return {**meta, "url": f"{SEARCH_DIR}/{folder.name}/", "files": len(files)}
-
-
-def _files_version() -> str:
-    """The code and constants that make the index's files: inputs of another version count for nothing."""
-    from coachsite.search_cache import _code_digest  # noqa: PLC0415 - it imports this module
-    from coachsite.search_index import B, K1, LENGTH_GRID  # noqa: PLC0415
-
-    parts = os.stat(search_compounds.PARTS)  # the compound entries: the shipped file and the code that reads it
-    constants = (sorted(SHARD_BYTES.items()), HEAD, TYPO_MIN, K1, B, LENGTH_GRID, search_compounds._header(), parts.st_size, parts.st_mtime_ns)
-    return _code_digest(sys.modules[__name__], search_compounds) + repr(constants)
-
-
-def _link_if_same(source: str, target: str, recorded: tuple | None, data: bytes | None) -> os.stat_result | None:
-    """Hard-link ``source`` to ``target`` if it holds ``data``; return its ``stat``. Trusted
-    without reading only while it is the very file recorded (inode, size, modification time);
-    otherwise (replaced by ``keep_unchanged``, or changed by hand) its bytes are compared, or,
-    with no ``data`` (an ``Unchanged`` file), it is not used."""
-    if not recorded:
-        return None
-    try:
-        info = os.stat(source)
-        if (info.st_size, info.st_mtime_ns, info.st_ino) != tuple(recorded[1:]):
-            if data is None or info.st_size != len(data):
-                return None
-            with open(source, "rb") as handle:
-                if handle.read() != data:
-                    return None
-        os.link(source, target)
-    except OSError:  # gone, or no hard links on this file system: written instead
-        return None
-    return info
-
-
-def folder_stats(folder: Path) -> dict:
-    """Files and bytes of an index folder, and its size as ``du`` counts it (whole blocks)."""
-    paths = [p for p in Path(folder).rglob("*") if p.is_file()]
-    blocks = sum(os.stat(p).st_blocks * 512 for p in paths)
-    return {"files": len(paths), "bytes": sum(p.stat().st_size for p in paths), "du_bytes": blocks}
-

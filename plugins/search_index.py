@@ -41,7 +41,8 @@ from coachsite.search import MAX_WORD, load_groups
 from coachsite.search_cache import CountCache, _code_digest, preload
 from coachsite import side_jobs
 from coachsite.page_signatures import Unknown
-from coachsite.search_files import SEARCH_DIR, STEMS_NAME, warm_up, write_index
+from coachsite.search_files import SEARCH_DIR, STEMS_NAME, warm_up
+from coachsite.search_folder import write_index
 from coachsite.search_index import Document, Section, Stems, html_text, sections_of
 from coachsite.side_jobs import SideJob
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from coachsite.search import SynonymError, TermGroup, fold, load_synonyms, words
-from coachsite.search_files import content_hash, index_files, shard
+from coachsite.search_files import index_files, shard
+from coachsite.search_folder import content_hash
 from coachsite.search_index import Document, Section, Stems, score_documents
 
 ROOT = Path(__file__).resolve().parent.parent
