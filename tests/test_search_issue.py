@@ -212,12 +212,19 @@ def test_unreachable_site_is_a_dutch_message_not_niets_gevonden(browser, indexed
 # --- deploys and overlapping searches ---------------------------------------------------------
 
 class _Gate(http.server.SimpleHTTPRequestHandler):
-    """Serves a folder; while ``gate`` is closed, posting shards wait (a slow server, made exact)."""
+    """Serves a folder; while ``gate`` is closed, posting shards wait (a slow server, made exact).
+    Nothing may be kept in the browser's HTTP cache: a file it had fetched minutes after the site
+    was built would count as fresh for a while (heuristic freshness from Last-Modified) and never
+    reach the gate."""
 
     gate = threading.Event()
 
     def log_message(self, *args):
         pass
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
 
     def do_GET(self):
         if "/p/" in self.path:
