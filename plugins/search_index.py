@@ -198,6 +198,9 @@ class PendingIndex:
     def __getitem__(self, name):
         return self._field(name)
 
+    def get(self, name, default=None):
+        return self.value().get(name, default)
+
     def __repr__(self) -> str:
         known = self._known()
         if known is None:
@@ -229,7 +232,9 @@ _MARK = "@@zoekindex@@"  # around a field's name in a page rendered before the i
 
 
 class _Marker(str):
-    """A field of the index not known yet, as rendered text: ``@@zoekindex@@<token>:shards.p@@zoekindex@@``."""
+    """A field of the index not known yet, as rendered text: ``@@zoekindex@@<token>:shards.p@@zoekindex@@``.
+    A field inside it is a marker too (``shards.p``), except where ``str`` has a method of that name
+    (``count``, ``index``): the index's fields have none of those names."""
 
     def __new__(cls, token: str, name: str):
         marker = super().__new__(cls, f"{_MARK}{token}:{name}{_MARK}")

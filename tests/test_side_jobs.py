@@ -171,3 +171,33 @@ def test_preloaded_cache_files_are_used_only_while_unchanged(tmp_path, monkeypat
     path.write_bytes(marshal.dumps({"version": "v", "docs": {}, "token": "changed"}))
     os.utime(path, ns=(1, 1))
     assert search_cache._read(path)["token"] == "changed"
+
+
+class _SlowJob:
+    """A side job whose child has not answered yet, until ``done`` is set."""
+
+    output, done = "out", False
+
+    def ready(self) -> bool:
+        return self.done
+
+    def result(self) -> dict:
+        return {"url": "zoeken/abc123/", "shards": {"p": 33, "w": 14, "c": 56, "q": 1}, "articles": 22, "max_word": 40,
+                "stems": 1, "words": 1, "files": 1}
+
+
+def test_a_page_rendered_before_the_index_is_done_gets_its_values_filled_in(tmp_path, monkeypatch):
+    """plugins/search_index.py: the search page need not wait for the child (``PendingIndex``)."""
+    from coachsite.page_signatures import Unknown
+
+    plugin, job = _plugin(monkeypatch), _SlowJob()
+    pending = plugin.PendingIndex(job, None)
+    with pytest.raises(Unknown):
+        repr(pending)  # the render cache renders such a page and does not record it
+    page = tmp_path / "index.html"
+    page.write_text(f'<main data-index="/{pending.url}" data-shards="{pending.shards.p},{pending.shards.q}">', encoding="utf-8")
+    pending.written(str(page))
+    job.done = True
+    assert pending.url == "zoeken/abc123/"  # known now: a later page gets the value itself
+    pending.fill()
+    assert page.read_text(encoding="utf-8") == '<main data-index="/zoeken/abc123/" data-shards="33,1">'
