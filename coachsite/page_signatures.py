@@ -212,6 +212,13 @@ class _CardPickler(pickle.Pickler):
             return _described, ("post", obj.source_path)
         if isinstance(obj, URLWrapper):
             return _described, (self.signatures.value(obj, False),)
+        # By value, in one call: their own pickling would ask back for their class and its parts.
+        if isinstance(obj, dt.datetime):
+            return _described, ("datetime", obj.isoformat(), str(obj.tzinfo))
+        if isinstance(obj, dt.tzinfo):
+            return _described, ("tz", str(obj))
+        if isinstance(obj, tuple):  # a named tuple (a tip): plain tuples never reach here
+            return _described, (type(obj).__qualname__, tuple(obj))
         return NotImplemented
 
 

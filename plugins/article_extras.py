@@ -99,14 +99,13 @@ def article_jsonld(article, settings) -> dict:
 
 def hide_tags(generator) -> None:
     """Internal tags leave the articles before Pelican makes its tag list (and its tag pages)
-    from them (``article_generator_pretaxonomy``), and their URLs are kept (``freeze``: slug,
-    date and theme are final once the posts are read). ``PLUGINS`` lists this plugin before
+    from them (``article_generator_pretaxonomy``). ``PLUGINS`` lists this plugin before
     ``search_index``, which takes the posts at the same signal, so the index never sees them."""
-    site_build = generator.settings.get("SITE_BUILD", True)
+    if not generator.settings.get("SITE_BUILD", True):
+        return
     hidden = set(generator.settings.get("HIDDEN_TAGS", ()))
     for article in list(generator.articles) + list(generator.drafts) + list(generator.hidden_articles):
-        freeze(article)
-        if site_build and getattr(article, "tags", None):
+        if getattr(article, "tags", None):
             article.tags = [t for t in article.tags if t.name not in hidden]
 
 
@@ -191,7 +190,6 @@ def enrich(generator):
     )
     memo = TextMemo(settings)
     for article in everything:
-        freeze(article)
         own_fields(article, settings, memo)
         if site_build:  # only reading posts (the newsletter): skip what only pages show
             article.related = related.related(article, limit)
@@ -233,10 +231,13 @@ def mark_external_links(html: str, site: str) -> str:
 
 
 def on_content_init(content):
-    """Pages get an absolute URL (canonical, OpenGraph); every text gets its external links marked."""
+    """Pages get an absolute URL (canonical, OpenGraph); every text gets its external links marked;
+    URLs are kept from here on (``freeze``: everything they are made of is set once a post is made,
+    and Pelican asks for ``save_as`` right away to check it)."""
     site = content.settings.get("PUBLIC_SITEURL", "").rstrip("/")
     if getattr(content, "_content", None):
         content._content = mark_external_links(content._content, site)
+    freeze(content)
     if type(content).__name__ == "Page":
         content.public_url = f"{site}/{content.url}"
 
@@ -271,8 +272,8 @@ def freeze(content) -> None:
 
 
 def freeze_urls(generators) -> None:
-    """Keep every post's and page's ``url`` and ``save_as`` once all content is read (posts
-    already when their generator finalized, see ``enrich``): Pelican formats them anew on every
+    """Keep every post's and page's ``url`` and ``save_as`` once all content is read (most are
+    kept already when they are made, see ``on_content_init``): Pelican formats them anew on every
     use (~6,000 times at 1,000 posts, a tenth of a warm build), and nothing they are made of
     (slug, date, theme, language, settings) changes after this point.
     ``tests/test_build_urls.py`` compares them with Pelican's own at the end of a build."""
