@@ -209,7 +209,7 @@ def leave(code) -> None:
 def _run_pelican(config: Path, tmp: Path, override: dict) -> dict:
     """Pelican into ``tmp``; its errors and its warnings about lost content as ``BuildError``.
     ``tmp`` is new or an emptied tree (nothing to delete), so Pelican never deletes in it.
-    Side jobs (the search index) may still be writing into ``tmp``: see ``_finish``."""
+    Side jobs (the search index) may still be writing into ``tmp``: see ``_complete``."""
     collector = _Collector()
     pelican_logger = logging.getLogger("pelican")
     pelican_logger.addHandler(collector)
@@ -219,8 +219,7 @@ def _run_pelican(config: Path, tmp: Path, override: dict) -> dict:
         raise BuildError(_("Pelican failed: {error}").format(error=error), where(error)) from error
     finally:
         pelican_logger.removeHandler(collector)
-    if collector.messages:
-        side_jobs.settle(settings["OUTPUT_PATH"])
+    if collector.messages:  # (``build`` stops the side jobs on its way out)
         raise BuildError(_("Pelican warned about lost content; the site was not rebuilt"), collector.messages)
     return settings
 

@@ -157,7 +157,7 @@ def _forget(job: SideJob) -> None:
 
 def busy_folders(output: str) -> set[str]:
     """The subfolders of ``output`` that jobs still running may be writing into."""
-    return {job.folder for job in _running.get(str(output), []) if job.folder and not job._done}
+    return {job.folder for job in _running.get(str(output), []) if job.folder}
 
 
 def when_finishing(output: str, step: Callable[[], None]) -> None:

@@ -54,15 +54,13 @@ def build_site(config: Path | str, output: Path | str, finish: bool = True, **ov
     ``output``: the caller then does other work and calls ``finish_site`` (``coachsite.build``)."""
     settings = load_settings(config, OUTPUT_PATH=str(Path(output).resolve()), **override)
     logging.getLogger("pelican").setLevel(logging.WARNING)
-    done = False
     try:
         Pelican(settings).run()
-        if finish:
-            finish_site(settings)
-        done = True
-    finally:
-        if finish or not done:
-            side_jobs.settle(settings["OUTPUT_PATH"])  # a failed build leaves no child writing into output
+    except BaseException:
+        side_jobs.settle(settings["OUTPUT_PATH"])  # a failed build leaves no child writing into output
+        raise
+    if finish:
+        finish_site(settings)
     return settings
 
 

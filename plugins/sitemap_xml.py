@@ -9,9 +9,9 @@ page). Here a listing page carries the newest date of the posts (the last time a
 have changed), and the file is written once per build from what the writer wrote.
 
 Settings, as pelican-sitemap read them: ``SITEMAP = {"exclude": [regex, ...], "priorities":
-{...}, "changefreqs": {...}}`` with the keys ``articles``, ``pages`` and ``indexes``. A post or
-page may set ``Priority`` and ``Changefreq`` in its metadata. Private, hidden and draft pages and
-addresses matching an ``exclude`` pattern are left out.
+{...}, "changefreqs": {...}}`` with the keys ``articles``, ``pages`` and ``indexes`` (per post
+metadata for them, which pelican-sitemap read, is refused by the content checks). Private, hidden
+and draft pages and addresses matching an ``exclude`` pattern are left out.
 """
 
 from __future__ import annotations
@@ -56,6 +56,11 @@ def _kind(obj) -> str:
     return "articles" if isinstance(obj, contents.Article) else "pages" if isinstance(obj, contents.Page) else "indexes"
 
 
+def _changed(obj):
+    """When a post or page last changed: its ``Modified`` date, else its date (None: neither)."""
+    return getattr(obj, "modified", None) or getattr(obj, "date", None)
+
+
 def _shown(obj) -> bool:
     return getattr(obj, "private", "") != "True" and getattr(obj, "status", "published") == "published"
 
@@ -71,20 +76,19 @@ def write(pelican) -> None:
     excluded = re.compile("|".join(f"(?:{pattern})" for pattern in config.get("exclude", ()))) if config.get("exclude") else None
     changefreqs = {**DEFAULTS["changefreqs"], **config.get("changefreqs", {})}
     priorities = {**DEFAULTS["priorities"], **config.get("priorities", {})}
-    dated = [obj for _path, obj in queue if obj is not None and _shown(obj) and getattr(obj, "date", None)]
-    newest = max((getattr(obj, "modified", None) or obj.date for obj in dated), default=None)
-    pages = sorted((_address(path, output, obj), obj) for path, obj in queue if obj is None or _shown(obj))
+    newest = max(filter(None, (_changed(obj) for _path, obj in queue if obj is not None and _shown(obj))), default=None)
+    pages = sorted(((_address(path, output, obj), obj) for path, obj in queue if obj is None or _shown(obj)), key=lambda page: page[0])
     parts = [HEADER]
     for address, obj in pages:
         if excluded and excluded.search(address):
             continue
         kind = _kind(obj)
-        date = (getattr(obj, "modified", None) or getattr(obj, "date", None)) if obj is not None else newest
+        date = _changed(obj) if obj is not None else newest
         parts.append(ENTRY.format(
             loc=f"{settings['SITEURL']}/{address}",
             lastmod=_iso(date) if date else "",
-            changefreq=getattr(obj, "changefreq", changefreqs[kind]),
-            priority=float(getattr(obj, "priority", priorities[kind])),
+            changefreq=changefreqs[kind],
+            priority=float(priorities[kind]),
         ))
     parts.append(FOOTER)
     with open(os.path.join(output, "sitemap.xml"), "w", encoding="utf-8") as handle:
